@@ -1,0 +1,236 @@
+# The control core: one plain object, one entry point, no hardware and no clock.
+#   step(now_ms, readings, buttons) -> outputs in self.pump / self.inlet / self.vent
+# The device's main.py and the host simulator are both thin shells around it.
+from micropython import const
+
+import buttons as B
+import faults
+import limits
+import programs as P
+from limiter import Limiter, force_safe
+from regulator import Regulator
+from scheduler import Scheduler
+
+ZEROING = const(0)
+IDLE = const(1)
+RUNNING = const(2)
+PAUSED = const(3)
+FAULT = const(4)
+STATE_NAMES = ("ZEROING", "IDLE", "RUNNING", "PAUSED", "FAULT")
+
+# A reading slot holding this means "no fresh sample this tick" (sensor busy or dead).
+NO_READING = const(-32768)
+
+_MAX_DT = const(1000)  # a stalled loop must not make timers jump further than this
+
+
+class Controller:
+    tick_ms = 25  # the shells call step() this often
+    zero_window_ms = 1000  # average this long for each zero estimate
+    zero_agree_dmmhg = 10  # two windows this close = chambers have stopped venting
+    zero_timeout_ms = 15000
+
+    def __init__(self, board, ticks_diff, program=0, level=0, session_min=limits.SESSION_DEFAULT_MIN):
+        n = board["chambers"]
+        self.chambers = n
+        self._ticks_diff = ticks_diff
+        self._last = 0
+        self._started = False
+        self.chamber_vents = board.get("topology", "inlet+vent") == "inlet+vent"
+        self.scheduler = Scheduler(n)
+        self.regulator = Regulator(n)
+        self.limiter = Limiter(n, board.get("hard_limit_dmmhg", limits.HARD_LIMIT_DMMHG))
+        self.buttons = B.Buttons()
+        self.inlet = self.regulator.inlet  # outputs: the regulator's lists, overridden in place
+        self.vent = self.regulator.vent
+        self.pump = 0
+        self.state = ZEROING
+        self.fault = faults.NONE
+        self.pressure = [0] * n  # what the firmware believes, dmmHg gauge
+        self.stale_ms = [0] * n
+        self._offset = [0] * n
+        self._zero_sum = [0] * n
+        self._zero_prev = [0] * n
+        self._zero_count = 0
+        self._zero_ms = 0
+        self._zero_total_ms = 0
+        self._zero_rounds = 0
+        self._start_pending = False
+        self.levels = [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]
+        self.program = 0
+        self.select_program(program)
+        if level:
+            self.levels[self.program] = P.clamp_level(self.program, level)
+        self.session_ms = session_min * 60000
+        self.session_left_ms = self.session_ms
+
+    # ---- settings the shells and the UI use -------------------------------------------
+    def can_run(self, index):
+        """Distal release needs a vent valve on every chamber."""
+        return self.chamber_vents or not P.needs_chamber_vents(index)
+
+    def select_program(self, index):
+        if 0 <= index < P.COUNT and self.can_run(index):
+            self.program = index
+            return True
+        return False
+
+    @property
+    def level(self):
+        return self.levels[self.program]
+
+    @property
+    def cycles(self):
+        return self.scheduler.cycles
+
+    @property
+    def peak(self):
+        return self.scheduler.peak
+
+    # ---- the tick ------------------------------------------------------------------------
+    def step(self, now, readings, raw_buttons):
+        if self._started:
+            dt = self._ticks_diff(now, self._last)
+            dt = 0 if dt < 0 else (_MAX_DT if dt > _MAX_DT else dt)
+        else:
+            dt = 0
+            self._started = True
+        self._last = now
+        self._read(dt, readings)
+        self.buttons.update(dt, raw_buttons)
+        self._ui(dt)
+        if self.state == RUNNING:
+            self.scheduler.step(dt, self.regulator.reached, self.pressure)
+        sched = self.scheduler
+        self.regulator.step(dt, sched.mode, sched.target, self.pressure)
+        self.pump = self.regulator.pump
+        if self.state == ZEROING:
+            fault = self.limiter.check_sensors(self.stale_ms)
+        else:
+            fault = self.limiter.check(
+                dt, self.pressure, self.stale_ms, sched.peak, sched.mode,
+                self.regulator.reached, self.pump, self.vent)
+        if fault:
+            self._enter_fault(fault)
+        if self.state == FAULT or self.state == ZEROING:
+            self.pump = 0
+            force_safe(self.inlet, self.vent)
+
+    def _read(self, dt, readings):
+        for i in range(self.chambers):
+            r = readings[i]
+            if r == NO_READING:
+                if self.stale_ms[i] < 0x3FFFFFFF:
+                    self.stale_ms[i] += dt
+                continue
+            self.stale_ms[i] = 0
+            if self.state == ZEROING:
+                self._zero_sum[i] += r
+            self.pressure[i] = r - self._offset[i]
+        if self.state == ZEROING:
+            self._zero_count += 1
+            self._zero(dt)
+
+    def _zero(self, dt):
+        # Zero only once two consecutive windows agree: a board reset mid-session
+        # boots with chambers still venting, and their falling pressure is not zero.
+        self._zero_ms += dt
+        self._zero_total_ms += dt
+        if self._zero_ms < self.zero_window_ms:
+            return
+        settled = self._zero_rounds > 0
+        for i in range(self.chambers):
+            mean = self._zero_sum[i] // self._zero_count
+            if abs(mean - self._zero_prev[i]) > self.zero_agree_dmmhg:
+                settled = False
+            self._zero_prev[i] = mean
+            self._zero_sum[i] = 0
+        self._zero_count = 0
+        self._zero_ms = 0
+        self._zero_rounds += 1
+        if not settled:
+            if self._zero_total_ms > self.zero_timeout_ms:
+                self._enter_fault(self.limiter.trip(faults.ZERO_OFFSET, -1))
+            return
+        for i in range(self.chambers):
+            if abs(self._zero_prev[i]) > limits.ZERO_OFFSET_MAX_DMMHG:
+                self._enter_fault(self.limiter.trip(faults.ZERO_OFFSET, i))
+                return
+        for i in range(self.chambers):
+            self._offset[i] = self._zero_prev[i]
+            self.pressure[i] -= self._offset[i]
+        self.state = IDLE
+        if self._start_pending:
+            self._start()
+
+    # ---- buttons and states ------------------------------------------------------------
+    def _ui(self, dt):
+        short = self.buttons.short
+        long = self.buttons.long
+        state = self.state
+        if state == FAULT:
+            if long & (1 << B.START):
+                self.limiter.clear()
+                self.fault = faults.NONE
+                self.state = IDLE
+            return
+        if state == ZEROING:
+            if short & (1 << B.START):
+                self._start_pending = True  # pressed right after power-on: start once zeroed
+            return
+        if long & (1 << B.START):
+            self._stop()
+            return
+        if short & (1 << B.UP):
+            self._change_level(limits.LEVEL_STEP_DMMHG)
+        if short & (1 << B.DOWN):
+            self._change_level(-limits.LEVEL_STEP_DMMHG)
+        if state == IDLE:
+            if short & (1 << B.MODE):
+                self._next_program()
+            if short & (1 << B.START):
+                self._start()
+        elif state == RUNNING:
+            if short & (1 << B.START):
+                self.state = PAUSED
+                self.scheduler.stop()  # a paused limb is never left under pressure
+                return
+            self.session_left_ms -= dt
+            if self.session_left_ms <= 0:
+                self._stop()
+        elif state == PAUSED:
+            if short & (1 << B.START):
+                self.state = RUNNING
+                self._begin()
+
+    def _start(self):
+        self._start_pending = False
+        self.session_left_ms = self.session_ms
+        self.scheduler.cycles = 0
+        self.state = RUNNING
+        self._begin()
+
+    def _begin(self):
+        # Also the resume after a pause: the wave restarts from the foot.
+        self.limiter.fill_timeout_ms = min(P.PROGRAMS[self.program][P.INFLATE_MS], limits.FILL_TIMEOUT_MS)
+        self.scheduler.start(self.program, self.level)
+
+    def _stop(self):
+        self.state = IDLE
+        self.scheduler.stop()
+
+    def _change_level(self, delta):
+        level = P.clamp_level(self.program, self.levels[self.program] + delta)
+        self.levels[self.program] = level
+        self.scheduler.set_level(level)
+
+    def _next_program(self):
+        for step in range(1, P.COUNT + 1):
+            if self.select_program((self.program + step) % P.COUNT):
+                return
+
+    def _enter_fault(self, code):
+        self.fault = code
+        self.state = FAULT
+        self.scheduler.stop()
+        self.regulator.reset()

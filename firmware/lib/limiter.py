@@ -1,0 +1,91 @@
+# The safety limiter: runs every tick after the scheduler and regulator, may
+# override every output, and latches. It keeps its own timers and trusts nothing
+# but the pressures, the commanded outputs and the limits table.
+import faults
+import limits
+from scheduler import FILL
+
+
+class Limiter:
+    def __init__(self, chambers, hard_limit):
+        self.chambers = chambers
+        # A board may lower the ceiling, never raise it.
+        self.hard_limit = hard_limit if hard_limit < limits.HARD_LIMIT_DMMHG else limits.HARD_LIMIT_DMMHG
+        self.fill_timeout_ms = limits.FILL_TIMEOUT_MS
+        self.fault = faults.NONE
+        self.fault_chamber = -1  # which chamber tripped, -1 for none or the pump
+        self._fill_ms = [0] * chambers
+        self._vent_ms = [0] * chambers
+        self._pump_ms = 0
+
+    def check(self, dt, pressure, stale_ms, peak, mode, reached, pump, vent):
+        """Trip (and latch) on the first broken limit; returns the latched fault code."""
+        if self.fault:
+            return self.fault
+        for i in range(self.chambers):
+            p = pressure[i]
+            if stale_ms[i] > limits.SENSOR_STALE_MS or p < limits.SENSOR_MIN_DMMHG or p > limits.SENSOR_MAX_DMMHG:
+                return self.trip(faults.SENSOR, i)
+            if p > self.hard_limit:
+                return self.trip(faults.HARD_LIMIT, i)
+            if p > peak[i] + limits.TRIP_MARGIN_DMMHG:
+                return self.trip(faults.OVERPRESSURE, i)
+            if mode[i] == FILL and not reached[i]:
+                self._fill_ms[i] = _add(self._fill_ms[i], dt)
+                if self._fill_ms[i] > self.fill_timeout_ms:
+                    return self.trip(faults.FILL_TIMEOUT, i)
+            else:
+                self._fill_ms[i] = 0
+            if vent[i] and p >= limits.VENTED_DMMHG:
+                self._vent_ms[i] = _add(self._vent_ms[i], dt)
+                if self._vent_ms[i] > limits.VENT_TIMEOUT_MS:
+                    return self.trip(faults.VENT_TIMEOUT, i)
+            else:
+                self._vent_ms[i] = 0
+        if pump:
+            self._pump_ms = _add(self._pump_ms, dt)
+            if self._pump_ms > limits.PUMP_MAX_ON_MS:
+                return self.trip(faults.PUMP_RUN, -1)
+        else:
+            self._pump_ms = 0
+        return faults.NONE
+
+    def check_sensors(self, stale_ms):
+        """Before zeroing only the sensor itself can be judged."""
+        if self.fault:
+            return self.fault
+        for i in range(self.chambers):
+            if stale_ms[i] > limits.SENSOR_STALE_MS:
+                return self.trip(faults.SENSOR, i)
+        return faults.NONE
+
+    def trip(self, code, chamber):
+        if not self.fault:
+            self.fault = code
+            self.fault_chamber = chamber
+        return self.fault
+
+    def clear(self):
+        """Only an explicit user act calls this."""
+        self.fault = faults.NONE
+        self.fault_chamber = -1
+        self._pump_ms = 0
+        for i in range(self.chambers):
+            self._fill_ms[i] = 0
+            self._vent_ms[i] = 0
+
+
+def force_safe(inlet, vent):
+    """The safe state, defined once: every chamber open to atmosphere, none fed.
+
+    The pump is switched off by the caller (it is a scalar owned by the regulator).
+    """
+    for i in range(len(inlet)):
+        inlet[i] = 0
+        vent[i] = 1
+
+
+def _add(total, dt):
+    # Saturate: a timer must never grow into a heap-allocated big integer.
+    total += dt
+    return total if total < 0x3FFFFFFF else 0x3FFFFFFF

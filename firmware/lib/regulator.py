@@ -1,0 +1,166 @@
+# Bring each chamber to its target quickly and without overshoot.
+# One pump feeds one chamber at a time through that chamber's inlet valve.
+# The inlet closes early by the rise expected during the sensor's lag and the
+# valve's switching delay; that lead time is learned per chamber from the
+# settled pressure after every fill, so cut-off corrects itself cycle to cycle.
+from micropython import const
+
+from scheduler import FILL, HOLD
+
+# Per-chamber regulator phases.
+_IDLE = const(0)
+_FILLING = const(1)  # wants the pump (fed when it is this chamber's turn)
+_SETTLING = const(2)  # inlet closed, waiting for the sensor to catch up
+_SETTLED = const(3)  # at target, holding
+
+_WINDOW = const(8)  # ticks of history for the rate estimate
+_SPAN_MASK = const(0xFFFFF)  # wrap for the running time counter
+
+
+class Regulator:
+    lead_ms = 80  # first guess: sensor lag + valve delay + half a tick
+    lead_max_ms = 1000
+    settle_ms = 300  # wait after cut-off before judging the result
+    average_ms = 100  # the last part of the settle window is averaged
+    topup_band = 15  # dmmHg below target after settling: top up
+    droop_band = 20  # dmmHg below target while holding: top up
+    slow_band = 150  # dmmHg from target where the pump starts slowing
+    duty_min = 45  # the pump still moves air against back pressure at this duty
+
+    def __init__(self, chambers):
+        n = chambers
+        self.chambers = n
+        self.pump = 0
+        self.inlet = [0] * n
+        self.vent = [1] * n
+        self.reached = [0] * n  # set once per fill when the chamber has settled at target
+        self.lead = [self.lead_ms] * n
+        self.last_error = [0] * n  # settled minus target of the latest fill, dmmHg
+        self._phase = [_IDLE] * n
+        self._timer = [0] * n
+        self._sum = [0] * n
+        self._count = [0] * n
+        self._cut_rate = [0] * n
+        self._cut_span = [0] * n
+        self._history = [0] * (n * _WINDOW)  # pressure ring, chamber-major
+        self._times = [0] * _WINDOW  # running time at each ring slot
+        self._slot = 0
+        self._clock = 0
+        self._filled = 0  # samples in the ring so far (rate needs a full window)
+        self._m_rise = 0
+        self._m_span = 0
+
+    def step(self, dt, mode, target, pressure):
+        self._record(dt, pressure)
+        client = -1  # the chamber the pump feeds this tick
+        for i in range(self.chambers):
+            m = mode[i]
+            if m != FILL and m != HOLD:
+                self._phase[i] = _IDLE
+                self.reached[i] = 0
+                self.inlet[i] = 0
+                self.vent[i] = 1
+                continue
+            self.vent[i] = 0
+            self.inlet[i] = 0
+            phase = self._phase[i]
+            p = pressure[i]
+            t = target[i]
+            if phase == _IDLE:
+                phase = _FILLING
+            if phase == _FILLING:
+                if p + self._rise(i) >= t:
+                    phase = self._cut(i)
+                elif client < 0 or (m == FILL and mode[client] != FILL):
+                    client = i
+            elif phase == _SETTLING:
+                phase = self._settle(i, dt, p, t)
+            elif p < t - self.droop_band:
+                phase = _FILLING  # leak while holding: top up
+            self._phase[i] = phase
+        if client < 0:
+            self.pump = 0
+            return
+        self.inlet[client] = 1
+        err = target[client] - pressure[client]
+        duty = self.duty_min + (100 - self.duty_min) * err // self.slow_band
+        self.pump = 100 if duty > 100 else (self.duty_min if duty < self.duty_min else duty)
+
+    def _record(self, dt, pressure):
+        self._clock = (self._clock + dt) & _SPAN_MASK
+        s = self._slot
+        self._times[s] = self._clock
+        h = self._history
+        for i in range(self.chambers):
+            h[i * _WINDOW + s] = pressure[i]
+        self._slot = (s + 1) % _WINDOW
+        if self._filled < _WINDOW:
+            self._filled += 1
+
+    def _measure(self, i):
+        """Rise over the window (dmmHg) into _m_rise and its span (ms) into _m_span.
+
+        Results go to attributes, not a returned tuple: a tuple is a heap allocation.
+        """
+        self._m_rise = 0
+        self._m_span = 0
+        if self._filled < _WINDOW:
+            return
+        newest = (self._slot - 1) % _WINDOW
+        oldest = self._slot
+        base = i * _WINDOW
+        self._m_span = (self._times[newest] - self._times[oldest]) & _SPAN_MASK
+        self._m_rise = self._history[base + newest] - self._history[base + oldest]
+
+    def _rise(self, i):
+        """Pressure still to come if the inlet closed now."""
+        self._measure(i)
+        if self._m_span <= 0 or self._m_rise <= 0:
+            return 0
+        return self._m_rise * self.lead[i] // self._m_span
+
+    def _cut(self, i):
+        self._measure(i)
+        self._cut_rate[i] = self._m_rise
+        self._cut_span[i] = self._m_span
+        self._timer[i] = self.settle_ms
+        self._sum[i] = 0
+        self._count[i] = 0
+        return _SETTLING
+
+    def _settle(self, i, dt, p, t):
+        self._timer[i] -= dt
+        if self._timer[i] <= self.average_ms:
+            self._sum[i] += p
+            self._count[i] += 1
+        if self._timer[i] > 0:
+            return _SETTLING
+        settled = self._sum[i] // self._count[i] if self._count[i] else p
+        error = settled - t
+        self.last_error[i] = error
+        self._learn(i, error)
+        if error < -self.topup_band:
+            return _FILLING
+        self.reached[i] = 1
+        return _SETTLED
+
+    def _learn(self, i, error):
+        # Overshoot means the inlet closed too late: lengthen the lead by the time the
+        # fill needed to rise that far, halved so noise cannot make it oscillate.
+        rise = self._cut_rate[i]
+        if rise <= 0:
+            return
+        lead = self.lead[i] + error * self._cut_span[i] // rise // 2
+        if lead < 0:
+            lead = 0
+        elif lead > self.lead_max_ms:
+            lead = self.lead_max_ms
+        self.lead[i] = lead
+
+    def reset(self):
+        for i in range(self.chambers):
+            self._phase[i] = _IDLE
+            self.reached[i] = 0
+            self.inlet[i] = 0
+            self.vent[i] = 1
+        self.pump = 0

@@ -1,0 +1,1 @@
+"""Host side of PulseBoot: simulated plant, simulator and command-line tools."""

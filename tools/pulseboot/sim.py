@@ -1,0 +1,134 @@
+"""Run the firmware's control core against the simulated plant on virtual time.
+
+The simulator is one more shell around the same Controller the device runs:
+each 25 ms tick it reads the plant's sensors, presses the scripted buttons,
+calls Controller.step and applies the outputs to the plant.
+"""
+from collections import namedtuple
+
+from . import fw
+from .clock import VirtualClock, ticks_diff
+from .plant import PRESETS, Plant
+
+import buttons as fw_buttons  # noqa: E402  (firmware module, importable after fw)
+import controller as fw_controller  # noqa: E402
+
+BUTTONS = fw_buttons.NAMES
+Press = namedtuple("Press", "button at_ms long")
+TAP_MS = 150  # a short press, finger on the button
+HOLD_MS = 2000  # a long press
+
+
+def _button_schedule(presses):
+    """(start_ms, end_ms, bit) per press, from Press records."""
+    spans = []
+    for p in presses:
+        if p.button not in BUTTONS:
+            raise ValueError("unknown button %r; allowed: %s" % (p.button, ", ".join(BUTTONS)))
+        spans.append((p.at_ms, p.at_ms + (HOLD_MS if p.long else TAP_MS), 1 << BUTTONS.index(p.button)))
+    return spans
+
+
+def resolve(board, program, plant):
+    """Board dict, program index and plant parameters, or a one-line ValueError."""
+    try:
+        board_def = fw.load_board(board)
+    except KeyError as e:
+        raise ValueError(e.args[0]) from None
+    index = fw.programs.find(program)
+    if index < 0:
+        raise ValueError("unknown program %r; allowed: %s" % (program, ", ".join(fw.programs.names())))
+    if plant not in PRESETS:
+        raise ValueError("unknown plant %r; allowed: %s" % (plant, ", ".join(sorted(PRESETS))))
+    return board_def, index, PRESETS[plant]
+
+
+def run(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=600.0,
+        plant="small-leg", seed=0, presses=None, on_tick=None, params=None, board_def=None):
+    """Simulate a session; returns the summary dict (see README, `--summary`).
+
+    Tests may pass `params` (plant parameters) and `board_def` (a board dict) directly.
+    """
+    if board_def is None:
+        board_def, index, preset = resolve(board, program, plant)
+    else:
+        index = fw.programs.find(program)
+        preset = PRESETS[plant]
+    params = params or preset
+    level = 0 if level_mmhg is None else int(round(level_mmhg * 10))
+    clock = VirtualClock()
+    ctrl = fw_controller.Controller(board_def, ticks_diff, program=index, level=level)
+    if ctrl.program != index:
+        raise ValueError("program %r needs a vent valve on every chamber; board %s has topology %s"
+                         % (program, board_def["name"], board_def.get("topology")))
+    session = Session(ctrl, Plant(board_def["chambers"], params, seed=seed), clock)
+    spans = _button_schedule([Press("start", 0, False)] if presses is None else presses)
+    session.run(int(duration_s * 1000), spans, on_tick)
+    return session.summary(board_def, index)
+
+
+class Session:
+    """The loop, kept apart from argument handling so tests can poke at it."""
+
+    tick_ms = fw_controller.Controller.tick_ms
+
+    def __init__(self, ctrl, plant, clock):
+        self.ctrl = ctrl
+        self.plant = plant
+        self.clock = clock
+        self.faults = []  # [{"code", "t_ms"}] each time a fault latched
+        self.targets = [0] * ctrl.chambers  # last non-empty cycle targets
+
+    def run(self, duration_ms, spans, on_tick=None):
+        ctrl, plant, clock = self.ctrl, self.plant, self.clock
+        n = ctrl.chambers
+        readings = [0] * n
+        believed = [0.0] * n
+        names = fw_controller.STATE_NAMES
+        fault_names = fw.faults.NAMES
+        program_names = fw.programs.names()
+        tick = self.tick_ms
+        last_fault = 0
+        t = 0
+        while t <= duration_ms:
+            plant.read_sensors(readings)
+            raw = 0
+            for start, end, bit in spans:
+                if start <= t < end:
+                    raw |= bit
+            ctrl.step(clock.ticks_ms(), readings, raw)
+            if ctrl.fault != last_fault:
+                if ctrl.fault:
+                    self.faults.append({"code": fault_names[ctrl.fault], "t_ms": t})
+                last_fault = ctrl.fault
+            peak = ctrl.peak
+            if peak[0]:
+                self.targets[:] = peak
+            if on_tick is not None:
+                pressure = ctrl.pressure
+                for i in range(n):
+                    believed[i] = pressure[i] / 10
+                on_tick((t, names[ctrl.state], program_names[ctrl.program], fault_names[ctrl.fault],
+                         ctrl.pump, plant.true_mmhg, believed, ctrl.inlet, ctrl.vent))
+            plant.step(tick, ctrl.pump, ctrl.inlet, ctrl.vent)
+            clock.advance(tick)
+            t += tick
+        self.sim_ms = t - tick
+
+    def summary(self, board_def, index):
+        ctrl = self.ctrl
+        targets = self.targets
+        if not targets[0]:  # never ran: what it would have aimed for
+            fw.programs.fill_targets(index, ctrl.chambers, ctrl.levels[index], targets)
+        return {
+            "program": fw.programs.names()[ctrl.program],
+            "board": board_def["name"],
+            "chambers": ctrl.chambers,
+            "level_mmhg": ctrl.levels[index] / 10,
+            "targets_mmhg": [t / 10 for t in targets],
+            "hard_limit_mmhg": ctrl.limiter.hard_limit / 10,
+            "cycles": ctrl.cycles,
+            "faults": self.faults,
+            "state": fw_controller.STATE_NAMES[ctrl.state],
+            "sim_s": self.sim_ms / 1000,
+        }
