@@ -3,7 +3,7 @@
 # but the pressures, the commanded outputs and the limits table.
 import faults
 import limits
-from scheduler import FILL
+from scheduler import FILL, VENT
 
 
 class Limiter:
@@ -28,9 +28,12 @@ class Limiter:
                 return self.trip(faults.SENSOR, i)
             if p > self.hard_limit:
                 return self.trip(faults.HARD_LIMIT, i)
-            if p > peak[i] + limits.TRIP_MARGIN_DMMHG:
+            m = mode[i]
+            # A venting chamber is falling from its own earlier target; the ceiling
+            # and the vent timeout watch it instead.
+            if m != VENT and p > peak[i] + limits.TRIP_MARGIN_DMMHG:
                 return self.trip(faults.OVERPRESSURE, i)
-            if mode[i] == FILL and not reached[i]:
+            if m == FILL and not reached[i]:
                 self._fill_ms[i] = _add(self._fill_ms[i], dt)
                 if self._fill_ms[i] > self.fill_timeout_ms:
                     return self.trip(faults.FILL_TIMEOUT, i)

@@ -50,7 +50,6 @@ class Scheduler:
         for i in range(self.chambers):
             self.mode[i] = VENT
             self.target[i] = 0
-            self.peak[i] = 0
 
     def _begin_cycle(self):
         P.fill_targets(self._index, self.chambers, self._level, self.peak)

@@ -1,0 +1,95 @@
+# Helpers for the core tests. These tests run under CPython (pytest) and under the
+# MicroPython unix port (host_tests/core/run.py), so: plain asserts, no pytest.
+import controller as C
+import scheduler as S
+
+TICK = 25
+PERIOD = 1 << 30  # the ESP32's ticks period
+_HALF = PERIOD // 2
+
+
+def ticks_diff(end, start):
+    return ((end - start + _HALF) & (PERIOD - 1)) - _HALF
+
+
+def board(chambers=4, topology="inlet+vent", hard_limit=2000):
+    return {"name": "test-%dch" % chambers, "chambers": chambers, "topology": topology,
+            "hard_limit_dmmhg": hard_limit}
+
+
+class Bench:
+    """A controller on a virtual clock that starts just before the ticks wrap,
+    with an ideal 'plant' that tests steer by hand."""
+
+    def __init__(self, chambers=4, offset=0, **kw):
+        self.ctrl = C.Controller(board(chambers, **kw.pop("board_kw", {})), ticks_diff, **kw)
+        self.now = PERIOD - 3000
+        self.t = 0
+        self.raw = [offset] * chambers  # sensor readings fed in, dmmHg incl. offset
+        self.buttons = 0
+
+    def tick(self, n=1):
+        for _ in range(n):
+            self.ctrl.step(self.now, self.raw, self.buttons)
+            self.now = (self.now + TICK) & (PERIOD - 1)
+            self.t += TICK
+
+    def run_ms(self, ms):
+        self.tick(ms // TICK)
+
+    def press(self, bit, hold_ms=100):
+        self.buttons |= 1 << bit
+        self.run_ms(hold_ms)
+        self.buttons &= ~(1 << bit)
+        self.run_ms(100)
+
+    def zeroed(self):
+        self.run_ms(2600)
+        assert self.ctrl.state == C.IDLE, C.STATE_NAMES[self.ctrl.state]
+        return self
+
+    def chamber_modes(self):
+        return list(self.ctrl.scheduler.mode)
+
+
+class IdealPlant:
+    """Integer toy plant for unit tests: an open inlet with the pump on adds
+    `rate * duty / 100` dmmHg per tick, an open vent halves the pressure, and the
+    sensor reports the pressure `lag` ticks late. Closed chambers lose `leak` per tick."""
+
+    def __init__(self, bench, rate=6, lag=2, leak=0):
+        self.bench = bench
+        self.rate = rate
+        self.lag = lag
+        self.leak = leak
+        n = bench.ctrl.chambers
+        self.p = [0] * n
+        self.peak = [0] * n
+        self._delay = [[0] * n for _ in range(lag + 1)]
+
+    def tick(self, n=1):
+        b = self.bench
+        ctrl = b.ctrl
+        for _ in range(n):
+            for i in range(ctrl.chambers):
+                p = self.p[i]
+                if ctrl.inlet[i] and ctrl.pump:
+                    p += self.rate * ctrl.pump // 100
+                elif ctrl.vent[i]:
+                    p = p // 2
+                elif p > 0:
+                    p -= self.leak
+                self.p[i] = p
+                if p > self.peak[i]:
+                    self.peak[i] = p
+            self._delay.append(list(self.p))
+            seen = self._delay.pop(0)
+            for i in range(ctrl.chambers):
+                b.raw[i] = seen[i]
+            b.tick()
+
+    def run_ms(self, ms):
+        self.tick(ms // TICK)
+
+
+VENT, HOLD, FILL = S.VENT, S.HOLD, S.FILL

@@ -1,0 +1,148 @@
+import buttons as B
+import controller as C
+import faults
+import limits
+import programs as P
+from support import Bench, IdealPlant
+
+
+def test_boots_in_safe_state_while_zeroing():
+    b = Bench(offset=37)
+    b.tick()
+    assert b.ctrl.state == C.ZEROING
+    assert b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4 and b.ctrl.inlet == [0] * 4
+
+
+def test_zeroing_removes_sensor_offset():
+    b = Bench(offset=37).zeroed()
+    assert b.ctrl.pressure == [0] * 4
+    b.raw[2] = 37 + 100
+    b.tick()
+    assert b.ctrl.pressure[2] == 100
+
+
+def test_implausible_offset_refuses_to_run():
+    b = Bench(offset=limits.ZERO_OFFSET_MAX_DMMHG + 50)
+    b.run_ms(3000)
+    assert b.ctrl.state == C.FAULT and b.ctrl.fault == faults.ZERO_OFFSET
+
+
+def test_zeroing_waits_while_chambers_are_still_venting():
+    b = Bench()
+    b.raw[:] = [400] * 4
+    for _ in range(100):  # falling 4 mmHg per 0.1 s for 2.5 s
+        b.tick()
+        b.raw[:] = [max(0, r - 10) for r in b.raw]
+    assert b.ctrl.state == C.ZEROING
+    b.run_ms(3000)
+    assert b.ctrl.state == C.IDLE and b.ctrl.pressure == [0] * 4
+
+
+def test_start_pressed_during_zeroing_starts_once_zeroed():
+    b = Bench()
+    b.press(B.START)
+    assert b.ctrl.state == C.ZEROING
+    b.run_ms(3000)
+    assert b.ctrl.state == C.RUNNING
+
+
+def test_buttons_start_pause_resume_stop():
+    b = Bench().zeroed()
+    b.press(B.START)
+    assert b.ctrl.state == C.RUNNING and b.ctrl.inlet[0] == 1 and b.ctrl.pump > 0
+    b.press(B.START)
+    assert b.ctrl.state == C.PAUSED and b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4
+    b.press(B.START)
+    assert b.ctrl.state == C.RUNNING
+    b.press(B.START, hold_ms=1600)
+    assert b.ctrl.state == C.IDLE and b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4
+
+
+def test_mode_cycles_programs_only_while_idle():
+    b = Bench().zeroed()
+    first = b.ctrl.program
+    b.press(B.MODE)
+    assert b.ctrl.program != first
+    b.press(B.MODE)
+    assert b.ctrl.program == first
+    b.press(B.START)
+    b.press(B.MODE)
+    assert b.ctrl.program == first
+
+
+def test_board_without_chamber_vents_never_offers_recovery():
+    b = Bench(board_kw={"topology": "inlet+exhaust"}).zeroed()
+    for _ in range(3):
+        b.press(B.MODE)
+        assert P.PROGRAMS[b.ctrl.program][P.KIND] == P.GRADIENT
+
+
+def test_up_down_change_level_within_program_limits():
+    b = Bench().zeroed()
+    level = b.ctrl.level
+    b.press(B.UP)
+    assert b.ctrl.level == level + limits.LEVEL_STEP_DMMHG
+    for _ in range(40):
+        b.press(B.DOWN)
+    assert b.ctrl.level == P.PROGRAMS[b.ctrl.program][P.LEVEL_MIN]
+
+
+def test_fault_forces_safe_state_until_long_start():
+    b = Bench().zeroed()
+    plant = IdealPlant(b)
+    b.buttons = 1 << B.START
+    plant.run_ms(100)
+    b.buttons = 0
+    plant.run_ms(500)
+    assert b.ctrl.state == C.RUNNING
+    b.raw[1] = 900  # chamber 2 far above its target, below the ceiling
+    b.tick()
+    assert b.ctrl.state == C.FAULT and b.ctrl.fault == faults.OVERPRESSURE
+    assert b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4 and b.ctrl.inlet == [0] * 4
+    b.raw[1] = 0
+    b.press(B.START)  # a short press does not clear a fault
+    assert b.ctrl.state == C.FAULT
+    b.press(B.START, hold_ms=1600)
+    assert b.ctrl.state == C.IDLE and b.ctrl.fault == faults.NONE
+
+
+def test_dead_sensor_trips_after_stale_time():
+    b = Bench().zeroed()
+    b.raw[3] = C.NO_READING
+    b.run_ms(limits.SENSOR_STALE_MS + 100)
+    assert b.ctrl.state == C.FAULT and b.ctrl.fault == faults.SENSOR
+
+
+def test_gradient_wave_on_ideal_plant_fills_distal_first_and_vents():
+    b = Bench(chambers=5).zeroed()
+    plant = IdealPlant(b, rate=8, lag=2)
+    b.buttons = 1 << B.START
+    plant.run_ms(100)
+    b.buttons = 0
+    order = []
+    vented_between = False
+    for _ in range(4000):
+        plant.tick()
+        for i in range(5):
+            if b.ctrl.inlet[i] and i not in order:
+                order.append(i)
+        if b.ctrl.cycles >= 1:
+            break
+        if b.ctrl.scheduler.phase == 3 and max(plant.p) < limits.VENTED_DMMHG:
+            vented_between = True
+    assert order == [0, 1, 2, 3, 4]
+    assert b.ctrl.cycles == 1 and vented_between
+    for i in range(5):
+        assert abs(plant.peak[i] - b.ctrl.peak[i]) <= 40, (plant.peak, b.ctrl.peak)
+
+
+def test_session_ends_after_its_minutes():
+    b = Bench(session_min=1).zeroed()
+    plant = IdealPlant(b, rate=8)
+    b.buttons = 1 << B.START
+    plant.run_ms(100)
+    b.buttons = 0
+    plant.run_ms(59000)
+    assert b.ctrl.state == C.RUNNING
+    plant.run_ms(2000)
+    assert b.ctrl.state == C.IDLE and b.ctrl.vent == [1] * 4 and b.ctrl.pump == 0

@@ -1,0 +1,76 @@
+import faults
+import limits
+from limiter import Limiter, force_safe
+from support import FILL, HOLD, VENT
+
+N = 3
+
+
+def check(lim, pressure, peak=None, mode=None, reached=None, pump=0, vent=None, stale=None, dt=25):
+    return lim.check(dt, pressure, stale or [0] * N, peak or [450] * N, mode or [HOLD] * N,
+                     reached or [1] * N, pump, vent or [0] * N)
+
+
+def test_quiet_when_inside_limits():
+    lim = Limiter(N, 2000)
+    assert check(lim, [400, 300, 0]) == faults.NONE
+
+
+def test_trip_above_target_plus_margin_latches():
+    lim = Limiter(N, 2000)
+    assert check(lim, [450 + limits.TRIP_MARGIN_DMMHG, 0, 0]) == faults.NONE
+    assert check(lim, [451 + limits.TRIP_MARGIN_DMMHG, 0, 0]) == faults.OVERPRESSURE
+    assert lim.fault_chamber == 0
+    assert check(lim, [0, 0, 0]) == faults.OVERPRESSURE  # latched
+    lim.clear()
+    assert check(lim, [0, 0, 0]) == faults.NONE
+
+
+def test_venting_chamber_is_left_to_ceiling_and_vent_timeout():
+    lim = Limiter(N, 2000)
+    assert check(lim, [900, 0, 0], peak=[300] * N, mode=[VENT] * N, vent=[1] * N) == faults.NONE
+    assert check(lim, [2001, 0, 0], peak=[300] * N, mode=[VENT] * N, vent=[1] * N) == faults.HARD_LIMIT
+
+
+def test_hard_limit_from_table_caps_the_board():
+    assert Limiter(N, 9999).hard_limit == limits.HARD_LIMIT_DMMHG
+    lim = Limiter(N, 1000)
+    big = [5000] * N
+    assert check(lim, [1001, 0, 0], peak=big) == faults.HARD_LIMIT
+
+
+def test_sensor_out_of_range_or_stale():
+    assert check(Limiter(N, 2000), [limits.SENSOR_MIN_DMMHG - 1, 0, 0]) == faults.SENSOR
+    assert check(Limiter(N, 2000), [0, 0, 0], stale=[0, limits.SENSOR_STALE_MS + 1, 0]) == faults.SENSOR
+
+
+def test_pump_may_not_run_forever():
+    lim = Limiter(N, 2000)
+    code = faults.NONE
+    for _ in range(limits.PUMP_MAX_ON_MS // 25 + 2):
+        code = check(lim, [100, 0, 0], pump=60)
+    assert code == faults.PUMP_RUN
+
+
+def test_fill_timeout_when_target_never_reached():
+    lim = Limiter(N, 2000)
+    lim.fill_timeout_ms = 2000
+    code = faults.NONE
+    for _ in range(2000 // 25 + 2):
+        code = check(lim, [10, 0, 0], mode=[FILL, VENT, VENT], reached=[0] * N)
+    assert code == faults.FILL_TIMEOUT
+
+
+def test_vent_timeout_when_pressure_stays_up():
+    lim = Limiter(N, 2000)
+    code = faults.NONE
+    for _ in range(limits.VENT_TIMEOUT_MS // 25 + 2):
+        code = check(lim, [0, 200, 0], mode=[VENT] * N, vent=[1] * N)
+    assert code == faults.VENT_TIMEOUT and lim.fault_chamber == 1
+
+
+def test_force_safe_opens_every_vent_and_closes_every_inlet():
+    inlet = [1, 1, 0]
+    vent = [0, 0, 1]
+    force_safe(inlet, vent)
+    assert inlet == [0] * 3 and vent == [1] * 3

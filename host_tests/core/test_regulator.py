@@ -1,0 +1,109 @@
+import regulator as R
+from support import FILL, HOLD, VENT
+
+TICK = 25
+
+
+class Rig:
+    """Regulator against a linear rise with a sensor `lag` ticks late."""
+
+    def __init__(self, n=2, rate=4, lag=3):
+        self.r = R.Regulator(n)
+        self.n = n
+        self.rate = rate
+        self.true = [0] * n
+        self.seen = [0] * n
+        self._pipe = [[0] * n for _ in range(lag)]
+        self.mode = [VENT] * n
+        self.target = [0] * n
+        self.peak = [0] * n
+
+    def tick(self, count=1):
+        for _ in range(count):
+            self.r.step(TICK, self.mode, self.target, self.seen)
+            for i in range(self.n):
+                if self.r.inlet[i] and self.r.pump:
+                    self.true[i] += self.rate * self.r.pump // 100 + 1
+                elif self.r.vent[i]:
+                    self.true[i] //= 2
+                self.peak[i] = max(self.peak[i], self.true[i])
+            self._pipe.append(list(self.true))
+            self.seen[:] = self._pipe.pop(0)
+
+    def fill(self, i, target, ticks=400):
+        self.mode[i] = FILL
+        self.target[i] = target
+        self.peak[i] = 0
+        for _ in range(ticks):
+            self.tick()
+            if self.r.reached[i]:
+                return True
+        return False
+
+
+def test_fill_opens_inlet_closes_vent_and_runs_pump():
+    g = Rig()
+    g.mode[0] = FILL
+    g.target[0] = 400
+    g.tick()
+    assert g.r.inlet[0] == 1 and g.r.vent[0] == 0 and g.r.pump == 100
+    assert g.r.inlet[1] == 0 and g.r.vent[1] == 1
+
+
+def test_pump_feeds_one_chamber_at_a_time_fill_before_topup():
+    g = Rig(3)
+    g.mode[:] = [HOLD, FILL, FILL]
+    g.target[:] = [400, 400, 400]
+    g.tick()
+    assert g.r.inlet == [0, 1, 0]
+
+
+def test_pump_slows_near_target():
+    g = Rig()
+    g.mode[0] = FILL
+    g.target[0] = 400
+    g.tick()
+    full = g.r.pump
+    g.seen[0] = 390
+    g.tick()
+    assert g.r.pump < full and g.r.pump >= g.r.duty_min
+
+
+def test_cut_off_learns_until_peak_is_within_a_mmhg():
+    g = Rig(rate=8, lag=6)
+    errors = []
+    for cycle in range(6):
+        assert g.fill(0, 450)
+        g.mode[0] = HOLD
+        g.tick(20)
+        errors.append(g.peak[0] - 450)
+        g.mode[0] = VENT
+        g.tick(40)
+    assert abs(errors[0]) > abs(errors[-1])
+    assert all(abs(e) <= 10 for e in errors[2:]), errors
+
+
+def test_undershoot_tops_up_and_shortens_the_lead():
+    g = Rig(rate=4, lag=1)
+    g.r.lead[0] = 900  # far too early a cut-off
+    assert g.fill(0, 450)
+    assert g.r.lead[0] < 900
+    assert g.true[0] >= 450 - g.r.topup_band
+
+
+def test_holding_chamber_is_topped_up_after_a_leak():
+    g = Rig()
+    assert g.fill(0, 400)
+    g.mode[0] = HOLD
+    g.tick(20)
+    g.true[0] -= 60
+    g.tick(10)
+    assert g.r.inlet[0] == 1 and g.r.pump > 0
+
+
+def test_vent_mode_resets_reached_and_opens_vent():
+    g = Rig()
+    assert g.fill(0, 300)
+    g.mode[0] = VENT
+    g.tick()
+    assert g.r.reached[0] == 0 and g.r.vent[0] == 1 and g.r.inlet[0] == 0 and g.r.pump == 0
