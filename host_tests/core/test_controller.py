@@ -95,11 +95,11 @@ def test_fault_forces_safe_state_until_long_start():
     b.buttons = 0
     plant.run_ms(500)
     assert b.ctrl.state == C.RUNNING
-    b.raw[1] = 900  # chamber 2 far above its target, below the ceiling
+    b.raw[0] = 900  # the filling chamber far above its target, below the ceiling
     b.tick()
     assert b.ctrl.state == C.FAULT and b.ctrl.fault == faults.OVERPRESSURE
     assert b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4 and b.ctrl.inlet == [0] * 4
-    b.raw[1] = 0
+    b.raw[0] = 0
     b.press(B.START)  # a short press does not clear a fault
     assert b.ctrl.state == C.FAULT
     b.press(B.START, hold_ms=1600)
