@@ -1,0 +1,100 @@
+"""The firmware's control core against the simulated plant: physical outcomes only."""
+import dataclasses
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pulseboot import fw, sim
+from pulseboot.analysis import VENTED_MMHG, Recorder
+from pulseboot.plant import PRESETS
+
+PEAK_TOLERANCE_MMHG = 3.0
+
+
+def targets_mmhg(program, chambers, level_dmmhg=None):
+    index = fw.programs.find(program)
+    level = level_dmmhg or fw.programs.PROGRAMS[index][fw.programs.LEVEL_DEFAULT]
+    out = [0] * chambers
+    fw.programs.fill_targets(index, chambers, level, out)
+    return [t / 10 for t in out]
+
+
+def run(program, chambers=None, board=fw.DEFAULT_BOARD, **kw):
+    board_def = fw.load_board(board)
+    if chambers:
+        board_def = dict(board_def, chambers=chambers, name="test-%dch" % chambers)
+    rec = Recorder(targets_mmhg(program, board_def["chambers"]))
+    summary = sim.run(program=program, board_def=board_def, on_tick=rec, **kw)
+    return summary, rec
+
+
+def assert_healthy_session(summary, rec, min_cycles):
+    hard = fw.limits.HARD_LIMIT_DMMHG / 10
+    assert summary["faults"] == []
+    assert rec.max_mmhg < summary["hard_limit_mmhg"] <= hard
+    cycles = rec.complete_cycles()
+    assert len(cycles) >= min_cycles
+    n = summary["chambers"]
+    for c in cycles:
+        # Strictly distal to proximal, every chamber every cycle.
+        assert c.fill_order() == list(range(n)), (c.start_ms, c.crossed_ms)
+        times = c.crossed_ms
+        assert all(times[i] < times[i + 1] for i in range(n - 1))
+    for c in cycles[1:]:
+        for i in range(n):
+            assert abs(c.peak[i] - summary["targets_mmhg"][i]) <= PEAK_TOLERANCE_MMHG, (i, c.peak, summary)
+
+
+@pytest.mark.parametrize("program", ["gradient", "recovery"])
+@pytest.mark.parametrize("plant", sorted(PRESETS))
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_ten_minute_session_on_each_preset(program, plant, seed):
+    summary, rec = run(program, plant=plant, seed=seed, duration_s=600)
+    assert summary["targets_mmhg"] == targets_mmhg(program, 4)
+    assert_healthy_session(summary, rec, min_cycles=5)
+    assert summary["cycles"] >= len(rec.complete_cycles()) - 1
+
+
+def test_gradient_refill_period_keeps_limb_vented_about_a_minute():
+    summary, rec = run("gradient", duration_s=400)
+    cycles = rec.complete_cycles()
+    for before, after in zip(cycles, cycles[1:]):
+        assert 45000 <= after.start_ms - before.end_ms <= 60000
+
+
+def test_eight_chamber_board():
+    summary, rec = run("gradient", board="esp32s3-8ch", plant="large-leg", duration_s=400)
+    assert summary["chambers"] == 8
+    assert_healthy_session(summary, rec, min_cycles=3)
+
+
+plants = st.builds(
+    lambda base, compliance, leak, pump, noise: dataclasses.replace(
+        PRESETS[base],
+        chamber_unfold_l=PRESETS[base].chamber_unfold_l * compliance,
+        tissue_l_per_mmhg=PRESETS[base].tissue_l_per_mmhg * compliance,
+        leak_c=PRESETS[base].leak_c * leak,
+        pump_free_lpm=PRESETS[base].pump_free_lpm * pump,
+        sensor_noise_mmhg=noise,
+    ),
+    base=st.sampled_from(sorted(PRESETS)),
+    compliance=st.floats(0.6, 1.6),
+    leak=st.floats(0.0, 4.0),
+    pump=st.floats(0.7, 1.5),
+    noise=st.floats(0.0, 0.8),
+)
+
+
+@settings(max_examples=24, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=plants, chambers=st.integers(3, 12), program=st.sampled_from(["gradient", "recovery"]),
+       seed=st.integers(0, 2**16))
+def test_any_healthy_plant_and_chamber_count(params, chambers, program, seed):
+    index = fw.programs.find(program)
+    prog = fw.programs.PROGRAMS[index]
+    # Long enough for three full cycles even with the slowest plant drawn.
+    cycle_s = (chambers * 12000 + prog[fw.programs.RELEASE_MS] + prog[fw.programs.REST_MS]) / 1000
+    summary, rec = run(program, chambers=chambers, params=params, seed=seed, duration_s=3 * cycle_s + 5)
+    assert_healthy_session(summary, rec, min_cycles=2)
+    for c in rec.complete_cycles():
+        assert c.end_ms is not None and max(c.peak) > VENTED_MMHG
