@@ -109,7 +109,7 @@ class Controller:
         else:
             fault = self.limiter.check(
                 dt, self.pressure, self.stale_ms, sched.peak, sched.mode,
-                self.regulator.reached, self.pump, self.vent)
+                self.regulator.reached, self.pump, self.inlet, self.vent)
         if fault:
             self._enter_fault(fault)
         if self.state == FAULT or self.state == ZEROING:

@@ -10,6 +10,7 @@ PUMP_RUN = const(4)
 FILL_TIMEOUT = const(5)
 VENT_TIMEOUT = const(6)
 ZERO_OFFSET = const(7)
+LEAK = const(8)
 
 NAMES = (
     "",
@@ -20,6 +21,7 @@ NAMES = (
     "FILL_TIMEOUT",
     "VENT_TIMEOUT",
     "ZERO_OFFSET",
+    "LEAK",
 )
 
 # What a user reads next to each code (README and the host CLI use the same text).
@@ -32,4 +34,5 @@ MEANINGS = (
     "a chamber did not reach its target in time (leak or hose off)",
     "a chamber did not vent in time (kinked hose or stuck valve)",
     "sensor zero offset implausible at start-up",
+    "a held chamber loses pressure (leaking bladder, hose or fitting)",
 )

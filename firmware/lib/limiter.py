@@ -3,7 +3,9 @@
 # but the pressures, the commanded outputs and the limits table.
 import faults
 import limits
-from scheduler import FILL, VENT
+from scheduler import FILL, HOLD, VENT
+
+_FILTER_SHIFT = 3  # pressure filter for the leak check: noise must not look like a leak
 
 
 class Limiter:
@@ -17,8 +19,11 @@ class Limiter:
         self._fill_ms = [0] * chambers
         self._vent_ms = [0] * chambers
         self._pump_ms = 0
+        self._smooth = [0] * chambers  # filtered pressure << _FILTER_SHIFT
+        self._held_ms = [0] * chambers  # time isolated in the current leak window
+        self._held_from = [0] * chambers  # filtered pressure when the window opened
 
-    def check(self, dt, pressure, stale_ms, peak, mode, reached, pump, vent):
+    def check(self, dt, pressure, stale_ms, peak, mode, reached, pump, inlet, vent):
         """Trip (and latch) on the first broken limit; returns the latched fault code."""
         if self.fault:
             return self.fault
@@ -45,6 +50,8 @@ class Limiter:
                     return self.trip(faults.VENT_TIMEOUT, i)
             else:
                 self._vent_ms[i] = 0
+            if self._leaking(i, dt, p, m == HOLD and not inlet[i]):
+                return self.trip(faults.LEAK, i)
         if pump:
             self._pump_ms = _add(self._pump_ms, dt)
             if self._pump_ms > limits.PUMP_MAX_ON_MS:
@@ -52,6 +59,21 @@ class Limiter:
         else:
             self._pump_ms = 0
         return faults.NONE
+
+    def _leaking(self, i, dt, p, isolated):
+        s = self._smooth[i]
+        s += ((p << _FILTER_SHIFT) - s) >> _FILTER_SHIFT
+        self._smooth[i] = s
+        if not isolated:
+            self._held_ms[i] = 0
+            return False
+        if self._held_ms[i] == 0:
+            self._held_from[i] = s
+        self._held_ms[i] += dt
+        if self._held_ms[i] < limits.LEAK_WINDOW_MS:
+            return False
+        self._held_ms[i] = 0
+        return self._held_from[i] - s > limits.LEAK_DROP_DMMHG << _FILTER_SHIFT
 
     def check_sensors(self, stale_ms):
         """Before zeroing only the sensor itself can be judged."""
@@ -76,6 +98,7 @@ class Limiter:
         for i in range(self.chambers):
             self._fill_ms[i] = 0
             self._vent_ms[i] = 0
+            self._held_ms[i] = 0
 
 
 def force_safe(inlet, vent):

@@ -20,6 +20,9 @@ PUMP_MAX_ON_MS = const(45000)
 FILL_TIMEOUT_MS = const(30000)
 # A chamber told to vent must fall below VENTED_DMMHG within this long (kinked hose, stuck valve).
 VENT_TIMEOUT_MS = const(15000)
+# A held chamber (inlet shut) losing more than this over the window is leaking.
+LEAK_WINDOW_MS = const(4000)
+LEAK_DROP_DMMHG = const(30)
 # The sensor's plausible range after zeroing (module span is 0-40 kPa, about 300 mmHg).
 SENSOR_MIN_DMMHG = const(-200)
 SENSOR_MAX_DMMHG = const(3000)

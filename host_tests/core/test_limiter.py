@@ -6,9 +6,9 @@ from support import FILL, HOLD, VENT
 N = 3
 
 
-def check(lim, pressure, peak=None, mode=None, reached=None, pump=0, vent=None, stale=None, dt=25):
+def check(lim, pressure, peak=None, mode=None, reached=None, pump=0, vent=None, stale=None, dt=25, inlet=None):
     return lim.check(dt, pressure, stale or [0] * N, peak or [450] * N, mode or [HOLD] * N,
-                     reached or [1] * N, pump, vent or [0] * N)
+                     reached or [1] * N, pump, inlet or [0] * N, vent or [0] * N)
 
 
 def test_quiet_when_inside_limits():
@@ -74,3 +74,23 @@ def test_force_safe_opens_every_vent_and_closes_every_inlet():
     vent = [0, 0, 1]
     force_safe(inlet, vent)
     assert inlet == [0] * 3 and vent == [1] * 3
+
+
+def test_held_chamber_losing_pressure_is_a_leak():
+    lim = Limiter(N, 2000)
+    code = faults.NONE
+    p = 450
+    for k in range(3 * limits.LEAK_WINDOW_MS // 25):
+        p = 450 - k // 2  # 2 mmHg per second
+        code = check(lim, [p, 400, 350])
+        if code:
+            break
+    assert code == faults.LEAK and lim.fault_chamber == 0
+
+
+def test_noisy_but_tight_chamber_is_not_a_leak():
+    lim = Limiter(N, 2000)
+    for k in range(10 * limits.LEAK_WINDOW_MS // 25):
+        noise = (k * 7919) % 17 - 8  # +-0.8 mmHg
+        assert check(lim, [450 + noise, 400 - noise, 350]) == faults.NONE
+

@@ -15,6 +15,7 @@ import controller as fw_controller  # noqa: E402
 
 BUTTONS = fw_buttons.NAMES
 Press = namedtuple("Press", "button at_ms long")
+PlantFault = namedtuple("PlantFault", "kind at_ms chamber")  # a physical fault, see plant.FAULTS
 TAP_MS = 150  # a short press, finger on the button
 HOLD_MS = 2000  # a long press
 
@@ -44,7 +45,8 @@ def resolve(board, program, plant):
 
 
 def run(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=600.0,
-        plant="small-leg", seed=0, presses=None, on_tick=None, params=None, board_def=None):
+        plant="small-leg", seed=0, presses=None, on_tick=None, params=None, board_def=None,
+        plant_faults=()):
     """Simulate a session; returns the summary dict (see README, `--summary`).
 
     Tests may pass `params` (plant parameters) and `board_def` (a board dict) directly.
@@ -63,6 +65,7 @@ def run(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=
                          % (program, board_def["name"], board_def.get("topology")))
     session = Session(ctrl, Plant(board_def["chambers"], params, seed=seed), clock)
     spans = _button_schedule([Press("start", 0, False)] if presses is None else presses)
+    session.plant_faults = sorted(plant_faults, key=lambda f: f.at_ms)
     session.run(int(duration_s * 1000), spans, on_tick)
     return session.summary(board_def, index)
 
@@ -78,6 +81,7 @@ class Session:
         self.clock = clock
         self.faults = []  # [{"code", "t_ms"}] each time a fault latched
         self.targets = [0] * ctrl.chambers  # last non-empty cycle targets
+        self.plant_faults = []  # PlantFault records, by time
 
     def run(self, duration_ms, spans, on_tick=None):
         ctrl, plant, clock = self.ctrl, self.plant, self.clock
@@ -90,7 +94,11 @@ class Session:
         tick = self.tick_ms
         last_fault = 0
         t = 0
+        pending = list(self.plant_faults)
         while t <= duration_ms:
+            while pending and pending[0].at_ms <= t:
+                f = pending.pop(0)
+                plant.inject(f.kind, f.chamber)
             plant.read_sensors(readings)
             raw = 0
             for start, end, bit in spans:

@@ -1,0 +1,44 @@
+"""Every single physical fault must be detected and end in the safe state."""
+import pytest
+
+from pulseboot import fw, sim
+from pulseboot.analysis import Recorder
+
+# fault, chamber it hits, program, the code the limiter must latch
+CASES = [
+    ("leak", 1, "gradient", "LEAK"),
+    ("hose-off", 2, "gradient", "FILL_TIMEOUT"),
+    ("kink", 0, "recovery", "FILL_TIMEOUT"),
+    ("pump-weak", 0, "recovery", "FILL_TIMEOUT"),
+    ("stuck-vent", 0, "gradient", "VENT_TIMEOUT"),
+    ("dead-sensor", 3, "gradient", "SENSOR"),
+]
+
+
+@pytest.mark.parametrize("kind,chamber,program,code", CASES)
+def test_fault_is_detected_and_leaves_the_limb_unpressurised(kind, chamber, program, code):
+    rec = Recorder()
+    rows = []
+    summary = sim.run(program=program, duration_s=240, plant="large-leg", seed=3, on_tick=lambda r: (
+        rec(r), rows.append((r[0], r[1], r[4], list(r[5]), list(r[7]), list(r[8])))),
+        plant_faults=[sim.PlantFault(kind, 30000, chamber)])
+    assert [f["code"] for f in summary["faults"]] == [code]
+    trip = summary["faults"][0]["t_ms"]
+    assert trip > 30000
+    after = [r for r in rows if r[0] >= trip]
+    assert all(r[1] == "FAULT" and r[2] == 0 and not any(r[4]) and all(r[5]) for r in after)
+    assert rec.unsafe_fault_rows == 0
+    assert rec.max_mmhg < summary["hard_limit_mmhg"]
+    if kind != "stuck-vent":  # every healthy chamber vents once the fault latched
+        assert max(after[-1][3]) < 5.0
+
+
+def test_stuck_inlet_cannot_overpressure_a_limb():
+    # An inlet stuck open puts the chamber on the manifold whenever the pump runs for
+    # another chamber: the limiter must trip before the chamber exceeds target + margin.
+    rec = Recorder()
+    summary = sim.run(program="gradient", duration_s=240, seed=5, on_tick=rec,
+                      plant_faults=[sim.PlantFault("stuck-inlet", 1000, 0)])
+    margin = fw.limits.TRIP_MARGIN_DMMHG / 10
+    assert rec.max_mmhg <= summary["targets_mmhg"][0] + margin + 3
+    assert rec.unsafe_fault_rows == 0
