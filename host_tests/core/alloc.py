@@ -1,0 +1,85 @@
+# MicroPython only: every control tick runs under micropython.heap_lock(), where any
+# heap allocation raises MemoryError. Covers power-on zeroing, button presses, whole
+# cycles, pause/resume, level changes, a fault and its clearing. Run by
+# host_tests/test_micropython_vm.py:  micropython -X heapsize=... host_tests/core/alloc.py
+import gc
+import sys
+
+import micropython
+
+HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+sys.path.insert(0, HERE)
+sys.path.insert(0, HERE + "/../../firmware/lib")
+
+import buttons as B  # noqa: E402
+import controller as C  # noqa: E402
+from support import PERIOD, TICK, board, ticks_diff  # noqa: E402
+
+CHAMBERS = 8
+
+
+class Run:
+    def __init__(self):
+        self.ctrl = C.Controller(board(CHAMBERS), ticks_diff)
+        self.now = PERIOD - 3000
+        self.p = [0] * CHAMBERS
+        self.raw = [0] * CHAMBERS
+        self.ticks = 0
+        self.failed = 0
+        self.steady_failed = 0
+
+    def tick(self, buttons=0):
+        ctrl = self.ctrl
+        for i in range(CHAMBERS):  # toy plant, outside the locked region
+            if ctrl.inlet[i] and ctrl.pump:
+                self.p[i] += 3
+            elif ctrl.vent[i]:
+                self.p[i] //= 2
+            self.raw[i] = self.p[i]
+        before = ctrl.state
+        gc.collect()
+        micropython.heap_lock()
+        try:
+            ctrl.step(self.now, self.raw, buttons)
+            ok = True
+        except MemoryError:
+            ok = False
+        micropython.heap_unlock()
+        self.ticks += 1
+        if not ok:
+            self.failed += 1
+            if ctrl.state == before:
+                self.steady_failed += 1
+        self.now = (self.now + TICK) & (PERIOD - 1)
+
+    def run(self, ms, buttons=0):
+        for _ in range(ms // TICK):
+            self.tick(buttons)
+
+    def press(self, bit, ms=100):
+        self.run(ms, 1 << bit)
+        self.run(100)
+
+
+def main():
+    r = Run()
+    r.run(3000)  # zeroing
+    r.press(B.UP)
+    r.press(B.MODE)
+    r.press(B.MODE)
+    r.press(B.START)
+    r.run(150000)  # whole cycles
+    r.press(B.START)  # pause
+    r.run(2000)
+    r.press(B.START)  # resume
+    r.press(B.DOWN)
+    r.run(30000)
+    r.p[0] = 3000  # a fault: far above the ceiling
+    r.run(200)
+    r.press(B.START, 1700)  # clear
+    r.run(1000)
+    print("ticks", r.ticks, "allocating_ticks", r.failed, "steady_allocating_ticks", r.steady_failed,
+          "cycles", r.ctrl.cycles, "state", C.STATE_NAMES[r.ctrl.state])
+
+
+main()

@@ -1,0 +1,35 @@
+# Runs the core tests under the MicroPython unix port, which has no pytest:
+#   micropython -X heapsize=... host_tests/core/run.py [name-filter]
+# Every function named test_* in every test_*.py beside this file is called;
+# the last line is "N passed, N failed" and the exit status is 1 on any failure.
+import os
+import sys
+
+HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+sys.path.insert(0, HERE)
+sys.path.insert(0, HERE + "/../../firmware/lib")
+
+
+def main():
+    pattern = sys.argv[1] if len(sys.argv) > 1 else ""
+    passed = 0
+    failed = 0
+    for fname in sorted(os.listdir(HERE)):
+        if not (fname.startswith("test_") and fname.endswith(".py")):
+            continue
+        module = __import__(fname[:-3])
+        for name in sorted(dir(module)):
+            if not name.startswith("test_") or pattern not in fname[:-3] + "::" + name:
+                continue
+            try:
+                getattr(module, name)()
+                passed += 1
+            except Exception as e:  # report every failure, keep going
+                failed += 1
+                print("FAIL %s::%s: %s %s" % (fname, name, type(e).__name__, e))
+                sys.print_exception(e)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed or not passed else 0)
+
+
+main()
