@@ -2,8 +2,8 @@
 
 import math
 from array import array
-from itertools import pairwise
 from dataclasses import FrozenInstanceError, fields, replace
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings

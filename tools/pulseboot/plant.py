@@ -1,0 +1,494 @@
+"""Simulated pneumatic plant: pump, manifold, valves, chambers and pressure sensors.
+
+The firmware's control core runs against this in the host tests and in ``pulseboot sim``.
+Pure Python, stdlib only, deterministic for a given seed, virtual time only (the ``dt_ms``
+passed to :meth:`Plant.step`).
+
+Model (internal units: gauge pressure in mmHg, gas in normal litres, i.e. litres of free air
+at atmosphere, time in s):
+
+* Each chamber is an isothermal ideal-gas bladder whose volume grows with gauge pressure p
+  as it unfolds round the limb and then presses into it::
+
+      V(p) = chamber_min_l + chamber_unfold_l * (1 - exp(-p / knee_mmhg)) + tissue_l_per_mmhg * p
+
+  Gas amount n = P_abs * V / P_atm, capacitance K = dn/dp = (V + P_abs * dV/dp) / P_atm.
+* The manifold (pump head, tubing, tees) is a small rigid volume between the pump and the
+  chambers' inlet valves.
+* Every path is an ISO 6358 orifice with sonic conductance C and critical pressure ratio b:
+  q = C * p_up for r <= b (choked), q = C * p_up * sqrt(1 - ((r - b) / (1 - b))**2) for
+  b < r < 0.999, and linear in (1 - r) above 0.999 (ISO 6358-3's laminar region), so the
+  conductance stays finite as the pressure difference vanishes. Flow goes from the higher side
+  to the lower. The ANR reference (100 kPa) is taken as atmosphere (101.3 kPa); the 1.3 %
+  difference is far inside the uncertainty of every figure below.
+* A diaphragm pump behind a check valve delivers pump_free_lpm * duty / 100 of free air,
+  falling linearly with manifold pressure to zero at pump_stall_mmhg; nothing flows back.
+* Integration is linearly implicit per node with secant conductances G = q / dp from the state
+  at the start of the step: p' = (K p + dt sum(G_k p_k) + dt Q) / (K + dt sum(G_k) + dt Q / p_stall),
+  manifold first, then each chamber against the new manifold pressure. Every p' is a weighted
+  mean of non-negative pressures and the stall pressure, so it cannot oscillate, go below
+  atmosphere or exceed stall, and a chamber with its valves shut changes only by its leak.
+  Taking K at the start of the step makes a fill ~3 % slower at dt = 25 ms than with a fine
+  step (converges as dt -> 0).
+* A valve takes effect valve_delay_ms after its command changes; within a step it counts for
+  the fraction of the step it is actually open. A pulse shorter than the delay never opens it.
+* Each sensor (HX710B + MPS20N0040D, 0-40 kPa) is a first-order lag sampled every
+  sensor_period_ms and held between samples, plus a per-chamber offset, Gaussian noise,
+  quantisation and clipping, reported as an int in tenths of mmHg. The noise is picked at
+  random from a seeded table of normal samples (random.gauss per reading would cost more than
+  the whole physics step).
+"""
+
+import math
+import random
+from dataclasses import dataclass, replace
+
+SENSOR_DEAD = -32768
+FAULTS = ("leak", "hose-off", "kink", "stuck-vent", "stuck-inlet", "dead-sensor", "pump-weak")
+
+P_ATM = 760.0  # mmHg, standard atmosphere (101.325 kPa)
+MMHG_PER_BAR = 750.0616827  # 1 bar = 100 kPa
+_R_LAM = 0.999  # ISO 6358-3: pressure ratio above which flow is taken as laminar
+_SNAP = 0.002  # mmHg; a chamber cut off from the pump this close to atmosphere is at it
+_NOISE_BITS = 12  # sensor noise is drawn from a seeded table of 2**12 normal samples
+
+
+@dataclass(frozen=True)
+class PlantParams:
+    # Chamber: a bladder inside a snug non-stretch shell; the air it takes is the gap it fills.
+    chamber_min_l: float  # air left in a flat, vented bladder plus its hose stub
+    chamber_unfold_l: float  # gap filled while the bladder unfolds round the limb
+    knee_mmhg: float  # pressure scale of that unfolding (most of it done by 3 x knee)
+    tissue_l_per_mmhg: float  # then: soft tissue, venous volume and shell stretch
+    manifold_l: float  # pump head + tubing + tees up to the inlet valves
+    # Pump: 12 V 370-size diaphragm pump (blood-pressure / massage-chair type).
+    pump_free_lpm: float  # free-air flow at 100 % duty
+    pump_stall_mmhg: float  # back pressure at which flow falls to zero
+    # Valves and leaks: ISO 6358 sonic conductance C in dm3/(s*bar). For a sharp orifice of
+    # effective area S in mm2, C ~= S / 5 (the usual catalogue conversion).
+    inlet_c: float  # manifold <-> chamber valve, one per chamber
+    vent_c: float  # chamber -> atmosphere valve, one per chamber (if fitted)
+    exhaust_c: float  # shared manifold -> atmosphere valve (if fitted)
+    valve_b: float  # critical pressure ratio of all paths
+    leak_c: float  # per-chamber leak (seams, fittings)
+    manifold_leak_c: float  # manifold leak (pump check valve, push-fits)
+    fault_leak_c: float  # the extra leak of an injected 'leak' fault
+    valve_delay_ms: float  # command to actual switching
+    # Sensor: MPS20N0040D bridge (0-40 kPa) read by an HX710B 24-bit ADC.
+    sensor_tau_ms: float  # first-order lag
+    sensor_period_ms: float  # output data period
+    sensor_noise_mmhg: float  # Gaussian noise, 1 sigma
+    sensor_offset_mmhg: float  # max |zero offset|, drawn per chamber from the seed
+    sensor_quantum_dmmhg: int  # reading resolution, tenths of mmHg
+    sensor_min_mmhg: float  # readings clip here (includes offset) ...
+    sensor_max_mmhg: float  # ... and here
+
+
+_SMALL_LEG = PlantParams(
+    # 12 cm tall x 40 cm calf chamber, ~4 mm mean gap to the shell: 0.19 L -> 0.20 L.
+    chamber_min_l=0.02,  # ~20 mL: a flat bladder never fully empties, plus 30 cm of 4 mm hose
+    chamber_unfold_l=0.20,
+    knee_mmhg=15.0,  # bladder in contact with the limb by ~30-45 mmHg
+    # IPC studies displace ~50-150 mL of venous blood per calf at 40-60 mmHg; ~30 mL per
+    # chamber over 60 mmHg.
+    tissue_l_per_mmhg=0.0005,
+    manifold_l=0.015,  # 0.5 m of 4 mm ID tube (6.3 mL) + pump head (~2 mL) + tees/block (~6 mL)
+    # 370-size 12 V pumps list 3-6 L/min free flow and 400-600 mmHg (55-80 kPa) maximum.
+    pump_free_lpm=4.0,
+    pump_stall_mmhg=450.0,
+    # Mini 2/2 NC 12 V solenoid valves (the air-bed / massage-chair kind) have 1-2 mm orifices.
+    inlet_c=0.22,  # 1.2 mm orifice: 1.13 mm2 / 5
+    vent_c=0.40,  # 1.6 mm orifice: 2.0 mm2 / 5
+    exhaust_c=0.60,  # 2.0 mm orifice: 3.1 mm2 / 5
+    valve_b=0.4,  # catalogue b of small valves and fittings: 0.3-0.5
+    # Leak sized so an isolated chamber at 60 mmHg loses ~2 mmHg/min (a 20 um hole).
+    leak_c=7e-5,
+    manifold_leak_c=5e-5,  # check valve seep of the same order
+    fault_leak_c=0.02,  # a ~0.3 mm hole or a loose push-fit: ~10 mmHg/s at 60 mmHg
+    valve_delay_ms=15.0,  # mini solenoid datasheets: response <= 10-20 ms
+    # The HX710B's sigma-delta filter settles in ~4 output periods (HX711 datasheet: 50 ms at
+    # 80 Hz, 400 ms at 10 Hz), i.e. ~100 ms at 40 Hz: a first-order tau of ~30 ms.
+    sensor_tau_ms=30.0,
+    sensor_period_ms=25.0,  # HX710B 40 Hz output rate (27 clock pulses per read)
+    # The ADC's own noise is ~0.1 uV against ~0.2 mV/mmHg of bridge span (negligible); what is
+    # seen in practice is supply ripple on the ratiometric bridge and pump pulsation in the hose.
+    sensor_noise_mmhg=0.3,
+    sensor_offset_mmhg=8.0,  # untrimmed bridge zero offset (a few % of span); tared at start-up
+    sensor_quantum_dmmhg=1,  # 24-bit ADC LSB << 0.1 mmHg: the firmware's unit is the limit
+    sensor_min_mmhg=-15.0,  # the ADC reads a little either side of the sensor's 0-40 kPa
+    sensor_max_mmhg=315.0,  # (0-300 mmHg) span before it saturates
+)
+
+PRESETS = {
+    "small-leg": _SMALL_LEG,
+    # 15 cm x 55 cm chamber, ~5 mm mean gap: 0.41 L -> 0.45 L; a larger limb displaces more.
+    "large-leg": replace(
+        _SMALL_LEG,
+        chamber_min_l=0.04,  # bigger flat bladder and longer hose stub
+        chamber_unfold_l=0.45,
+        knee_mmhg=20.0,  # more slack to take up before contact
+        tissue_l_per_mmhg=0.001,  # ~60 mL over 60 mmHg
+        manifold_l=0.02,  # longer hoses to reach the thigh
+        pump_free_lpm=5.0,  # a builder with a big boot picks the stronger 370 pump
+        pump_stall_mmhg=500.0,
+        vent_c=0.63,  # 2.0 mm vent valves to keep the refill phase short
+    ),
+}
+DEFAULT_PRESET = "small-leg"
+
+
+def preset(name):
+    """The PlantParams of a named preset; KeyError naming the allowed ones otherwise."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise KeyError(f"unknown plant preset {name!r}; allowed: {', '.join(PRESETS)}") from None
+
+
+def _switch(act, tgt, left, i, cmd, dt_ms, delay):
+    """Advance valve i of one bank by dt_ms; return the fraction of the step it was open."""
+    cmd = 1 if cmd else 0
+    if cmd != tgt[i]:
+        tgt[i] = cmd
+        left[i] = delay if cmd != act[i] else 0.0  # back to where it is: cancel the switch
+    lf = left[i]
+    a = act[i]
+    if lf <= 0.0:
+        act[i] = cmd
+        left[i] = 0.0
+        return cmd
+    if lf >= dt_ms:
+        left[i] = lf - dt_ms
+        return a
+    act[i] = cmd
+    left[i] = 0.0
+    return (a * lf + cmd * (dt_ms - lf)) / dt_ms
+
+
+class Plant:
+    """The pneumatic plant of one boot.
+
+    State, updated in place by step(): true_mmhg (gauge pressure per chamber, chamber 0 most
+    distal), manifold_mmhg, inlet_open / vent_open (actual valve positions, 0/1, after the
+    switching delay), exhaust_open, time_ms (sum of the dt_ms stepped).
+    vent_valves: one vent valve per chamber; exhaust_valve: one shared manifold exhaust.
+    """
+
+    def __init__(self, chambers, params, seed=0, vent_valves=True, exhaust_valve=False):
+        n = int(chambers)
+        if n < 1:
+            raise ValueError("need at least one chamber")
+        pr = params
+        b = pr.valve_b
+        if not 0.0 < b < _R_LAM:
+            raise ValueError(f"valve_b must be in (0, {_R_LAM})")
+        for f in ("chamber_min_l", "knee_mmhg", "manifold_l", "pump_stall_mmhg", "sensor_period_ms"):
+            if not getattr(pr, f) > 0:
+                raise ValueError(f"{f} must be > 0")
+        self.chambers = n
+        self.params = pr
+        self.vent_valves = bool(vent_valves)
+        self.exhaust_valve = bool(exhaust_valve)
+        self.time_ms = 0
+        self.true_mmhg = [0.0] * n
+        self.manifold_mmhg = 0.0
+        self.inlet_open = [0] * n
+        self.vent_open = [0] * n
+        self._in_tgt = [0] * n
+        self._in_left = [0.0] * n
+        self._in_pend = False
+        self._vt_tgt = [0] * n
+        self._vt_left = [0.0] * n
+        self._vt_pend = False
+        self._ex = ([0], [0], [0.0])  # act, tgt, left
+        per = 1.0 / MMHG_PER_BAR  # C per bar -> C per mmHg
+        self._c_in = [pr.inlet_c * per] * n
+        self._c_vent = [pr.vent_c * per if vent_valves else 0.0] * n
+        self._c_leak = [pr.leak_c * per] * n
+        self._hose = [False] * n
+        self._faults = set()
+        self._stuck_in = {}
+        self._stuck_vt = {}
+        self._dead = []
+        self._pump_scale = 1.0
+        self._build_consts()
+        # Sensors. Draw order is fixed: offsets, then the noise table, then one pick per sample.
+        rng = random.Random(seed)
+        self._grb = rng.getrandbits
+        q = max(1, int(pr.sensor_quantum_dmmhg))
+        self._q = q
+        self._scale = 10.0 / q  # mmHg -> quanta
+        self._off = [rng.uniform(-1.0, 1.0) * pr.sensor_offset_mmhg * 10.0 / q for _ in range(n)]
+        sig = pr.sensor_noise_mmhg * 10.0 / q
+        self._ntab = [rng.gauss(0.0, 1.0) * sig for _ in range(1 << _NOISE_BITS)]
+        self._lo = math.ceil(pr.sensor_min_mmhg * 10.0 / q) * q
+        self._hi = math.floor(pr.sensor_max_mmhg * 10.0 / q) * q
+        self._filt = [0.0] * n
+        self._period = float(pr.sensor_period_ms)
+        self._read = [0] * n
+        self._dt_ms = None
+        self._hold_h = [1.0] * n
+        self._sclock = self._period
+        self.step(0, 0, [0] * n, [0] * n)  # the first sample: offset and noise only
+
+    def _build_consts(self):
+        pr = self.params
+        b = pr.valve_b
+        self._k = (
+            self.chambers, b, 1.0 / (1.0 - b),
+            math.sqrt(1.0 - ((_R_LAM - b) / (1.0 - b)) ** 2) / (1.0 - _R_LAM),  # laminar G/C
+            pr.chamber_min_l, pr.chamber_unfold_l, 1.0 / pr.knee_mmhg,
+            pr.chamber_unfold_l / pr.knee_mmhg, pr.tissue_l_per_mmhg,
+            pr.manifold_l / P_ATM,  # manifold capacitance, L/mmHg
+            pr.pump_free_lpm * self._pump_scale / 6000.0,  # L/s per % duty
+            pr.pump_stall_mmhg, 1.0 / pr.pump_stall_mmhg,
+            pr.manifold_leak_c / MMHG_PER_BAR,
+            pr.exhaust_c / MMHG_PER_BAR if self.exhaust_valve else 0.0,
+            float(pr.valve_delay_ms), self.vent_valves,
+        )
+
+    @property
+    def exhaust_open(self):
+        return self._ex[0][0]
+
+    def step(self, dt_ms, pump_duty, inlet, vent, exhaust=0):
+        """Advance dt_ms with these commanded outputs (inlet/vent: sequences of 0/1 per
+        chamber, chamber 0 most distal; vent ignored if there are no vent valves)."""
+        (n, b, inv1b, klam, vmin, dvol, inv_knee, dv_knee, ctis, kman, qduty, stall,
+         inv_stall, cmleak, cex, delay, vents) = self._k
+        if dt_ms != self._dt_ms:
+            if dt_ms < 0:
+                raise ValueError("dt_ms must be >= 0")
+            self._new_dt(dt_ms)
+        self.time_ms += dt_ms
+        dt = dt_ms * 0.001
+        sqrt = math.sqrt
+        p = self.true_mmhg
+
+        # Valve positions: the fraction of this step each one is open.
+        if type(inlet) is not list:
+            inlet = list(inlet)
+        if self._stuck_in:
+            inlet = [self._stuck_in.get(i, inlet[i]) for i in range(n)]
+        fin = self.inlet_open
+        if inlet != self._in_tgt or self._in_pend:
+            fin = self._bank(fin, self._in_tgt, self._in_left, inlet, dt_ms)
+            self._in_pend = any(self._in_left)
+        fvt = self.vent_open  # all 0 without vent valves
+        if vents:
+            if type(vent) is not list:
+                vent = list(vent)
+            if self._stuck_vt:
+                vent = [self._stuck_vt.get(i, vent[i]) for i in range(n)]
+            if vent != self._vt_tgt or self._vt_pend:
+                fvt = self._bank(fvt, self._vt_tgt, self._vt_left, vent, dt_ms)
+                self._vt_pend = any(self._vt_left)
+
+        # Manifold: pump, its own leak, the shared exhaust, then every open inlet.
+        pm = self.manifold_mmhg
+        num = kman * pm
+        den = kman
+        if pump_duty > 0 and pm < stall:
+            q = qduty * (pump_duty if pump_duty < 100 else 100) * dt
+            num += q  # dt * free flow ...
+            den += q * inv_stall  # ... less its fall with back pressure, taken implicitly
+        go = cmleak
+        if cex:
+            ex = self._ex
+            if exhaust != ex[1][0] or ex[2][0]:
+                go += cex * _switch(ex[0], ex[1], ex[2], 0, exhaust, dt_ms, delay)
+            elif ex[0][0]:
+                go += cex
+        if pm > 0.0:
+            up = P_ATM + pm
+            r = P_ATM / up
+            if r >= _R_LAM:
+                s = klam
+            elif r > b:
+                x = (r - b) * inv1b
+                s = up * sqrt(1.0 - x * x) / pm
+            else:
+                s = up / pm
+            den += go * s * dt
+        gin = [0.0] * n
+        c_in = self._c_in
+        hose = self._hose
+        i = -1
+        for fi in fin:
+            i += 1
+            if fi:
+                pc = 0.0 if hose[i] else p[i]
+                d = pm - pc
+                if d > 0.0:
+                    up = P_ATM + pm
+                    r = (P_ATM + pc) / up
+                elif d < 0.0:
+                    d = -d
+                    up = P_ATM + pc
+                    r = (P_ATM + pm) / up
+                else:
+                    r = 1.0
+                if r >= _R_LAM:
+                    s = klam
+                elif r > b:
+                    x = (r - b) * inv1b
+                    s = up * sqrt(1.0 - x * x) / d
+                else:
+                    s = up / d
+                g = c_in[i] * fi * s * dt
+                gin[i] = g
+                num += g * pc
+                den += g
+        pm = num / den
+        self.manifold_mmhg = pm
+
+        # Chambers, against the new manifold pressure.
+        exp = math.exp
+        c_vent = self._c_vent
+        c_leak = self._c_leak
+        hold_p = self._hold_p
+        hold_h = self._hold_h
+        for i in range(n):
+            g = gin[i]
+            pc = p[i]
+            if not g:
+                if pc == 0.0:
+                    continue  # at atmosphere, no path from the pump: nothing to integrate
+                fv = fvt[i]
+                if not fv:
+                    # Shut in: only the leak, p' = h * p. h is reused while p stays within
+                    # 0.5 mmHg of where it was worked out (K and the leak change slowly).
+                    hp = hold_p[i]
+                    if not hp - 0.5 < pc < hp + 0.5:
+                        e = exp(-pc * inv_knee)
+                        k = vmin + dvol * (1.0 - e) + ctis * pc + (P_ATM + pc) * (dv_knee * e + ctis)
+                        up = P_ATM + pc
+                        r = P_ATM / up
+                        if r >= _R_LAM:
+                            s = klam
+                        elif r > b:
+                            x = (r - b) * inv1b
+                            s = up * sqrt(1.0 - x * x) / pc
+                        else:
+                            s = up / pc
+                        hold_p[i] = pc
+                        hold_h[i] = k / (k + c_leak[i] * s * dt * P_ATM)  # k here is K * P_atm
+                    pc *= hold_h[i]
+                    p[i] = pc if pc >= _SNAP else 0.0
+                    continue
+            elif hose[i]:
+                continue  # stays at 0: the inlet blows out of the loose hose
+            else:
+                fv = fvt[i]
+            e = exp(-pc * inv_knee)
+            k = (vmin + dvol * (1.0 - e) + ctis * pc + (P_ATM + pc) * (dv_knee * e + ctis)) * (1.0 / P_ATM)
+            go = c_leak[i] + c_vent[i] * fv
+            if pc > 0.0:
+                up = P_ATM + pc
+                r = P_ATM / up
+                if r >= _R_LAM:
+                    s = klam
+                elif r > b:
+                    x = (r - b) * inv1b
+                    s = up * sqrt(1.0 - x * x) / pc
+                else:
+                    s = up / pc
+            else:
+                s = klam
+            pc = (k * pc + g * pm) / (k + g + go * s * dt)
+            if pc < _SNAP and not g:
+                pc = 0.0
+            p[i] = pc
+
+        # Sensors: the lag runs continuously, a new sample every sensor_period_ms.
+        a = self._alpha
+        filt = self._filt
+        t = self._sclock + dt_ms
+        if t < self._period:
+            for i in range(n):
+                f = filt[i]
+                filt[i] = f + a * (p[i] - f)
+        else:
+            t %= self._period
+            floor = math.floor
+            grb = self._grb
+            ntab = self._ntab
+            sc = self._scale
+            q = self._q
+            lo = self._lo
+            hi = self._hi
+            rd = self._read
+            off = self._off
+            for i in range(n):
+                f = filt[i]
+                filt[i] = f = f + a * (p[i] - f)
+                v = floor(f * sc + off[i] + ntab[grb(_NOISE_BITS)] + 0.5) * q
+                rd[i] = lo if v < lo else hi if v > hi else v
+            for i in self._dead:
+                rd[i] = SENSOR_DEAD
+        self._sclock = t
+
+    def _bank(self, act, tgt, left, cmd, dt_ms):
+        delay = self.params.valve_delay_ms
+        return [_switch(act, tgt, left, i, cmd[i], dt_ms, delay) for i in range(self.chambers)]
+
+    def _new_dt(self, dt_ms):
+        self._dt_ms = dt_ms
+        tau = self.params.sensor_tau_ms
+        self._alpha = 1.0 - math.exp(-dt_ms / tau) if tau > 0 else 1.0
+        self._hold_p = [-1e9] * self.chambers  # recompute the shut-in leak factors
+
+    def read_sensors(self, out):
+        """Fill out[i] with chamber i's sensor reading, int dmmHg incl. offset, noise, lag and
+        quantisation; SENSOR_DEAD when the sensor is dead. Readings hold between samples."""
+        rd = self._read
+        if type(out) is list:
+            out[:self.chambers] = rd
+        else:
+            for i in range(self.chambers):
+                out[i] = rd[i]
+
+    def inject(self, fault, chamber=0):
+        """Inject a physical fault (one of FAULTS) on a chamber ('pump-weak' ignores it).
+
+        'leak': fault_leak_c more leak on the chamber; 'hose-off': the chamber's hose is off, so
+        it sits at 0 and its inlet blows to atmosphere; 'kink': inlet conductance x0.02;
+        'stuck-vent': the vent valve stays shut (no effect without vent valves); 'stuck-inlet':
+        the inlet valve stays open; 'dead-sensor': reads SENSOR_DEAD; 'pump-weak': free flow
+        x0.3. Injecting the same fault twice changes nothing; nothing clears a fault."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; allowed: {', '.join(FAULTS)}")
+        i = int(chamber)
+        if not 0 <= i < self.chambers:
+            raise ValueError(f"chamber {i} out of range 0..{self.chambers - 1}")
+        key = (fault, None if fault == "pump-weak" else i)
+        if key in self._faults:
+            return
+        self._faults.add(key)
+        if fault == "leak":
+            self._c_leak[i] += self.params.fault_leak_c / MMHG_PER_BAR
+            self._hold_p[i] = -1e9
+        elif fault == "hose-off":
+            self._hose[i] = True
+            self.true_mmhg[i] = 0.0
+        elif fault == "kink":
+            self._c_in[i] *= 0.02
+        elif fault == "stuck-vent":
+            self._stuck_vt[i] = 0
+            self.vent_open[i] = self._vt_tgt[i] = 0
+            self._vt_left[i] = 0.0
+        elif fault == "stuck-inlet":
+            self._stuck_in[i] = 1
+            self.inlet_open[i] = self._in_tgt[i] = 1
+            self._in_left[i] = 0.0
+        elif fault == "dead-sensor":
+            self._dead.append(i)
+            self._read[i] = SENSOR_DEAD
+        else:  # pump-weak
+            self._pump_scale = 0.3
+            self._build_consts()
+
+    @property
+    def faults(self):
+        """The injected faults as sorted (name, chamber) pairs (chamber None for 'pump-weak')."""
+        return sorted(self._faults, key=lambda f: (f[0], -1 if f[1] is None else f[1]))
