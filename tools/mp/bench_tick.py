@@ -1,0 +1,55 @@
+# MicroPython only: time the control tick and measure the firmware's heap after start-up.
+#   micropython -X heapsize=... tools/mp/bench_tick.py ROOT [TICKS]
+# Prints one line of "key value" pairs for tools/pulseboot/bench.py to read.
+import gc
+import sys
+import time
+
+ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
+TICKS = int(sys.argv[2]) if len(sys.argv) > 2 else 4000
+sys.path.insert(0, ROOT + "/firmware/lib")
+CHAMBERS = 8
+PERIOD = 1 << 30
+
+
+def ticks_diff(end, start):
+    return ((end - start + PERIOD // 2) & (PERIOD - 1)) - PERIOD // 2
+
+
+gc.collect()
+base = gc.mem_alloc()
+import controller as C  # noqa: E402
+
+board = {"name": "bench-8ch", "chambers": CHAMBERS, "topology": "inlet+vent", "hard_limit_dmmhg": 2000}
+ctrl = C.Controller(board, ticks_diff)
+gc.collect()
+heap_after_init = gc.mem_alloc() - base
+
+p = [0] * CHAMBERS
+now = PERIOD - 3000
+samples = []
+start_pressed = 0
+
+
+def plant():
+    for i in range(CHAMBERS):
+        if ctrl.inlet[i] and ctrl.pump:
+            p[i] += 3
+        elif ctrl.vent[i]:
+            p[i] //= 2
+
+
+for k in range(120 + TICKS):  # zeroing (~2.5 s) first, then START, then steady running
+    plant()
+    buttons = 1 if 110 <= k < 116 else 0
+    t0 = time.ticks_us()
+    ctrl.step(now, p, buttons)
+    t1 = time.ticks_us()
+    if k >= 120:
+        samples.append(time.ticks_diff(t1, t0))
+    now = (now + 25) & (PERIOD - 1)
+
+samples.sort()
+n = len(samples)
+print("tick_us_median", samples[n // 2], "tick_us_p10", samples[n // 10], "tick_us_p90", samples[9 * n // 10],
+      "ticks", n, "heap_after_init_bytes", heap_after_init, "state", C.STATE_NAMES[ctrl.state])

@@ -1,0 +1,78 @@
+"""Budgets: `pulseboot bench --json`. Every figure is measured fresh on this machine.
+
+tick_us_median, heap_after_init_bytes  control tick timed inside the MicroPython unix port
+tick_alloc_bytes                       allocating ticks under micropython.heap_lock() (0 = none)
+mpy_bundle_bytes                       size of build/ for the largest board
+sim_speedup_x                          simulated s per wall s, 30-minute 8-chamber session, CPython
+"""
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+from . import build, fw, sim, vm
+
+TARGETS = {
+    "tick_us_median": 150,
+    "tick_alloc_bytes": 0,
+    "heap_after_init_bytes": 48 * 1024,
+    "mpy_bundle_bytes": 64 * 1024,
+    "sim_speedup_x": 360,  # a minimum
+}
+HEAPSIZE = "96k"
+ROOT = fw.ROOT
+
+
+def _pairs(text):
+    fields = text.split()
+    return dict(zip(fields[::2], fields[1::2]))
+
+
+def _vm(script, *args):
+    proc = subprocess.run([vm.tool("micropython"), "-X", "heapsize=" + HEAPSIZE, str(script), *args],
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError("%s failed: %s" % (script, (proc.stderr or proc.stdout).strip()[-300:]))
+    return _pairs(proc.stdout.strip().splitlines()[-1])
+
+
+def measure(runs=5, sim_runs=3):
+    ticks = [_vm(ROOT / "tools" / "mp" / "bench_tick.py", str(ROOT), "4000") for _ in range(runs)]
+    medians = [int(t["tick_us_median"]) for t in ticks]
+    alloc = _vm(ROOT / "host_tests" / "core" / "alloc.py")
+    out = build.build("esp32s3-8ch", ROOT / "build")
+    speedups = []
+    for seed in range(sim_runs):
+        t0 = time.perf_counter()
+        summary = sim.run(board="esp32s3-8ch", program="gradient", duration_s=1800, plant="large-leg", seed=seed)
+        speedups.append(summary["sim_s"] / (time.perf_counter() - t0))
+    return {
+        "tick_us_median": statistics.median(medians),
+        "tick_us_runs": medians,
+        "tick_us_p90": max(int(t["tick_us_p90"]) for t in ticks),
+        "tick_alloc_bytes": 0 if int(alloc["allocating_ticks"]) == 0 else None,
+        "allocating_ticks": int(alloc["allocating_ticks"]),
+        "ticks_checked_under_heap_lock": int(alloc["ticks"]),
+        "heap_after_init_bytes": int(ticks[0]["heap_after_init_bytes"]),
+        "mpy_bundle_bytes": build.bundle_bytes(out),
+        "sim_speedup_x": round(statistics.median(speedups)),
+        "sim_speedup_runs": [round(s) for s in speedups],
+        "runs": runs,
+        "sim_runs": sim_runs,
+        "machine": "%s, %s, Python %s" % (platform.machine(), platform.processor() or platform.system(),
+                                           platform.python_version()),
+    }
+
+
+def verdicts(figures):
+    """Which budgets are met: {name: True/False}."""
+    met = {}
+    for key, target in TARGETS.items():
+        value = figures[key]
+        met[key] = value is not None and (value >= target if key == "sim_speedup_x" else value <= target)
+    return met
+
+
+if __name__ == "__main__":
+    print(measure(), file=sys.stdout)
