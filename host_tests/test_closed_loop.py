@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from pulseboot import fw, sim
 from pulseboot.analysis import VENTED_MMHG, Recorder
 from pulseboot.plant import PRESETS
+import itertools
 
 PEAK_TOLERANCE_MMHG = 3.0
 
@@ -57,9 +58,9 @@ def test_ten_minute_session_on_each_preset(program, plant, seed):
 
 
 def test_gradient_refill_period_keeps_limb_vented_about_a_minute():
-    summary, rec = run("gradient", duration_s=400)
+    _summary, rec = run("gradient", duration_s=400)
     cycles = rec.complete_cycles()
-    for before, after in zip(cycles, cycles[1:]):
+    for before, after in itertools.pairwise(cycles):
         assert 45000 <= after.start_ms - before.end_ms <= 60000
 
 

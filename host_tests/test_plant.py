@@ -275,7 +275,7 @@ def test_sensor_lags_a_fast_rise_and_holds_between_samples():
     run(plant, 2, 100, cmd(N), cmd(N))  # charge the manifold, then dump it into a small chamber
     lags = []
     values = []
-    for k in range(20):
+    for _k in range(20):
         plant.step(5, 0, cmd(N, 0), cmd(N))
         r = readings(plant)[0]
         values.append(r)
@@ -443,7 +443,7 @@ def test_random_params_and_commands_stay_physical(pr, cmds, seed, topo, faults):
         vent = [(vnt >> i) & 1 for i in range(4)]
         for _ in range(steps):
             plant.step(dt, duty, inlet, vent, ex)
-            for p in plant.true_mmhg + [plant.manifold_mmhg]:
+            for p in [*plant.true_mmhg, plant.manifold_mmhg]:
                 assert math.isfinite(p) and 0.0 <= p <= stall * (1 + 1e-9)
             assert all(v in (0, 1) for v in plant.inlet_open + plant.vent_open)
             plant.read_sensors(out)

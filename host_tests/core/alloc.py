@@ -11,9 +11,9 @@ HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 sys.path.insert(0, HERE)
 sys.path.insert(0, HERE + "/../../firmware/lib")
 
-import buttons as B  # noqa: E402
-import controller as C  # noqa: E402
-from support import PERIOD, TICK, board, ticks_diff  # noqa: E402
+import buttons as B
+import controller as C
+from support import PERIOD, TICK, board, ticks_diff
 
 CHAMBERS = 8
 

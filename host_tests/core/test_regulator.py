@@ -72,7 +72,7 @@ def test_pump_slows_near_target():
 def test_cut_off_learns_until_peak_is_within_a_mmhg():
     g = Rig(rate=8, lag=6)
     errors = []
-    for cycle in range(6):
+    for _cycle in range(6):
         assert g.fill(0, 450)
         g.mode[0] = HOLD
         g.tick(20)

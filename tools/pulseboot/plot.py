@@ -113,7 +113,7 @@ def plot(rec, path, summary, subtitle=""):
         else:
             ax_p.text(0.995, 0.98, f"hard limit {limit:g} mmHg (above scale)", color="red",
                       transform=ax_p.transAxes, ha="right", va="top", fontsize=9)
-    ax_p.set_ylim(min(0.0, min(min(c) for c in rec.p if c)) - 1, top)
+    ax_p.set_ylim(min(0.0, *(min(c) for c in rec.p if c)) - 1, top)
     ax_p.set_ylabel("pressure (mmHg)")
     ax_p.grid(True, alpha=0.3)
     handles, labels = ax_p.get_legend_handles_labels()

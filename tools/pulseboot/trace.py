@@ -29,7 +29,7 @@ class TraceWriter:
     def __init__(self, path, chambers, buffering=1 << 20):
         self.chambers = chambers
         # Open for the object's life (closed by close() or `with`), so no `with` here.
-        self._file = open(path, "w", buffering=buffering, newline="")  # noqa: SIM115
+        self._file = open(path, "w", buffering=buffering, newline="")
         self._file.write(",".join(columns(chambers)) + "\n")
         self._fmt = (
             "%d,%s,%s,%s,%d,"
