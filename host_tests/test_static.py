@@ -1,5 +1,6 @@
 """Static gates: MicroPython's compiler accepts every firmware and board file, the
 device build succeeds for every board, and ruff is clean over the whole repo."""
+import os
 import subprocess
 
 import pytest
@@ -36,4 +37,15 @@ def test_ruff_is_clean():
     ruff = vm.tool("ruff")  # ToolMissing names the install command
     proc = subprocess.run([ruff, "check", "--output-format", "concise", str(fw.ROOT)],
                           check=False, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_device_code_type_checks_against_micropython_esp32_stubs():
+    stubs = fw.ROOT / ".venv" / "mpy-stubs"
+    assert (stubs / "machine.pyi").exists(), "stubs missing: run `make test` (installs them into .venv/mpy-stubs)"
+    targets = [str(fw.LIB), str(fw.BOARDS)] + [str(p) for p in sorted(fw.FIRMWARE.glob("*.py"))]
+    env = dict(os.environ, MYPYPATH=os.pathsep.join([str(stubs), str(fw.LIB)]))
+    proc = subprocess.run([vm.tool("mypy"), "--config-file", str(fw.ROOT / "tools" / "mypy-micropython.ini"),
+                           "--custom-typeshed-dir", str(stubs), "--cache-dir", str(stubs / ".mypy_cache"),
+                           *targets], check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -6,24 +6,24 @@ from micropython import const
 GRADIENT = const(0)  # chambers fill in turn and all hold until the last one is full
 PULSE = const(1)  # each zone releases once the zone above it has filled (distal release)
 
-# Field positions in a program record.
-NAME = const(0)
-KIND = const(1)
-LEVEL_DEFAULT = const(2)
-LEVEL_MIN = const(3)
-LEVEL_MAX = const(4)
-PROXIMAL_NUM = const(5)  # most proximal target = level * NUM / DEN, the rest interpolated
-PROXIMAL_DEN = const(6)
-INFLATE_MS = const(7)  # time one chamber may take to reach its target
-HOLD_MS = const(8)  # dwell at target before the wave moves on (the last: before release)
-RELEASE_MS = const(9)  # least time every chamber stays open to atmosphere after the wave
-REST_MS = const(10)  # further vented time before the next cycle (limb refills)
+# Field positions in a program record (all integers; the names live in NAMES).
+KIND = const(0)
+LEVEL_DEFAULT = const(1)
+LEVEL_MIN = const(2)
+LEVEL_MAX = const(3)
+PROXIMAL_NUM = const(4)  # most proximal target = level * NUM / DEN, the rest interpolated
+PROXIMAL_DEN = const(5)
+INFLATE_MS = const(6)  # time one chamber may take to reach its target
+HOLD_MS = const(7)  # dwell at target before the wave moves on (the last: before release)
+RELEASE_MS = const(8)  # least time every chamber stays open to atmosphere after the wave
+REST_MS = const(9)  # further vented time before the next cycle (limb refills)
 
+NAMES = ("gradient", "recovery")
 PROGRAMS = (
     # Hospital DVT-pump style: 45/40/35/30 mmHg on four chambers, then about a minute to refill.
-    ("gradient", GRADIENT, 450, 300, 800, 2, 3, 20000, 500, 3000, 45000),
+    (GRADIENT, 450, 300, 800, 2, 3, 20000, 500, 3000, 45000),
     # Recovery-boot style sequential pulse: every zone at one level, distal release, short rest.
-    ("recovery", PULSE, 700, 300, 1200, 1, 1, 20000, 1500, 2000, 10000),
+    (PULSE, 700, 300, 1200, 1, 1, 20000, 1500, 2000, 10000),
 )
 
 COUNT = const(2)
@@ -31,14 +31,14 @@ COUNT = const(2)
 
 def find(name):
     """Index of the program called name, or -1."""
-    for i in range(len(PROGRAMS)):
-        if PROGRAMS[i][NAME] == name:
+    for i in range(len(NAMES)):
+        if NAMES[i] == name:
             return i
     return -1
 
 
 def names():
-    return tuple(p[NAME] for p in PROGRAMS)
+    return NAMES
 
 
 def clamp_level(index, level):

