@@ -1,0 +1,46 @@
+"""The README is the front door: its commands, fault table and limit figures must stay true."""
+import re
+
+from pulseboot import fw
+
+README = (fw.ROOT / "README.md").read_text()
+L = fw.limits
+
+
+def test_two_commands_on_a_fresh_machine_are_the_makefile_targets():
+    makefile = (fw.ROOT / "Makefile").read_text()
+    for target in ("sim", "test"):
+        assert "make %s" % target in README
+        assert re.search(r"^%s:" % target, makefile, re.M)
+    assert "make test" in (fw.ROOT / ".ci" / "run").read_text()
+
+
+def test_fault_table_matches_the_firmware():
+    for name, meaning in zip(fw.faults.NAMES[1:], fw.faults.MEANINGS[1:]):
+        assert "| `%s` | %s |" % (name, meaning) in README, name
+
+
+def test_limit_figures_match_the_limits_table():
+    figures = [
+        "ceiling %g mmHg" % (L.HARD_LIMIT_DMMHG / 10),
+        "more than %g mmHg above its own target" % (L.TRIP_MARGIN_DMMHG / 10),
+        "more than %g s without a pause" % (L.PUMP_MAX_ON_MS / 1000),
+        "within %g s" % (L.FILL_TIMEOUT_MS / 1000),
+        "below %g mmHg\n    within %g s" % (L.VENTED_DMMHG / 10, L.VENT_TIMEOUT_MS / 1000),
+        "outside %g..%g mmHg" % (L.SENSOR_MIN_DMMHG / 10, L.SENSOR_MAX_DMMHG / 10),
+        "older than %g s" % (L.SENSOR_STALE_MS / 1000),
+        "more than %g mmHg in %g s" % (L.LEAK_DROP_DMMHG / 10, L.LEAK_WINDOW_MS / 1000),
+    ]
+    for text in figures:
+        assert text in README, text
+
+
+def test_safety_notice_says_not_a_medical_device():
+    assert "not a medical device" in README
+
+
+def test_program_inflate_times_stay_under_the_table_ceiling():
+    P = fw.programs
+    for rec in P.PROGRAMS:
+        assert rec[P.INFLATE_MS] <= L.FILL_TIMEOUT_MS
+        assert "%g s in both programs" % (rec[P.INFLATE_MS] / 1000) in README
