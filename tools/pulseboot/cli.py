@@ -81,7 +81,11 @@ def _sim_parser(buttons, presets, default_preset):
     p.option("--trace", "FILE.csv", "a file path to write", "write a CSV row per 25 ms tick")
     p.option("--plot", "FILE.png", "a file path to write", "write a PNG of pressures, pump and valves")
     p.option("--summary", help="print the run summary as one JSON object on the last line")
-    # Later options (--fault KIND[@SECONDS][:CHAMBER], --vm) slot in here and in _sim_kwargs.
+    from pulseboot.sim import VMS  # loaded already: cmd_sim imports sim first
+
+    p.option("--vm", "{cpython,micropython}", "one of " + ", ".join(VMS),
+             "where the firmware runs: here, or the MicroPython unix port over a pipe (default cpython)")
+    # Later options (--fault KIND[@SECONDS][:CHAMBER]) slot in here and in _sim_kwargs.
     return p
 
 
@@ -157,6 +161,8 @@ def _sim_kwargs(args, sim, plant):
     if args.press:
         presses = [_press(t, kw["duration_s"], sim) for t in args.press]
         kw["presses"] = sorted(presses, key=lambda p: p.at_ms)
+    if args.vm is not None:
+        kw["vm"] = _choose("vm", args.vm, sim.VMS, "cpython")
     return kw
 
 
@@ -212,7 +218,7 @@ def _fan_out(consumers):
 
 
 def cmd_sim(argv):
-    from pulseboot import plant, sim  # the simulator loads only when a run is asked for
+    from pulseboot import plant, sim, vm, vmlink  # the simulator loads only when a run is asked for
 
     args = _sim_parser(sim.BUTTONS, sorted(plant.PRESETS), plant.DEFAULT_PRESET).parse(argv)
     kw = _sim_kwargs(args, sim, plant)
@@ -241,6 +247,9 @@ def cmd_sim(argv):
         wall_s = time.perf_counter() - t0
     except ValueError as e:
         raise UsageError(str(e).splitlines()[0] if str(e) else "invalid simulation settings") from None
+    except (vm.ToolMissing, vmlink.VMError) as e:  # --vm micropython: no interpreter, or it died
+        print(f"pulseboot sim: {e}", file=sys.stderr)
+        return 1
     finally:
         if writer:
             writer.close()

@@ -10,14 +10,15 @@ from . import fw
 from .clock import VirtualClock, ticks_diff
 from .plant import PRESETS, Plant
 
-import buttons as fw_buttons  # noqa: E402  (firmware module, importable after fw)
-import controller as fw_controller  # noqa: E402
+import buttons as fw_buttons
+import controller as fw_controller
 
 BUTTONS = fw_buttons.NAMES
 Press = namedtuple("Press", "button at_ms long")
 PlantFault = namedtuple("PlantFault", "kind at_ms chamber")  # a physical fault, see plant.FAULTS
 TAP_MS = 150  # a short press, finger on the button
 HOLD_MS = 2000  # a long press
+VMS = ("cpython", "micropython")  # where the firmware can run: here, or the MicroPython unix port
 
 
 def _button_schedule(presses):
@@ -46,28 +47,40 @@ def resolve(board, program, plant):
 
 def run(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=600.0,
         plant="small-leg", seed=0, presses=None, on_tick=None, params=None, board_def=None,
-        plant_faults=()):
+        plant_faults=(), vm="cpython"):
     """Simulate a session; returns the summary dict (see README, `--summary`).
 
     Tests may pass `params` (plant parameters) and `board_def` (a board dict) directly.
+    `vm` is where the firmware runs: "cpython" (this process) or "micropython" (the
+    MicroPython unix port, over a pipe; the plant stays here).
     """
+    if vm not in VMS:
+        raise ValueError("unknown vm %r; allowed: %s" % (vm, ", ".join(VMS)))
     if board_def is None:
         board_def, index, preset = resolve(board, program, plant)
     else:
         index = fw.programs.find(program)
         preset = PRESETS[plant]
     params = params or preset
-    level = 0 if level_mmhg is None else int(round(level_mmhg * 10))
+    level = 0 if level_mmhg is None else round(level_mmhg * 10)
     clock = VirtualClock()
-    ctrl = fw_controller.Controller(board_def, ticks_diff, program=index, level=level)
-    if ctrl.program != index:
-        raise ValueError("program %r needs a vent valve on every chamber; board %s has topology %s"
-                         % (program, board_def["name"], board_def.get("topology")))
-    session = Session(ctrl, Plant(board_def["chambers"], params, seed=seed), clock)
-    spans = _button_schedule([Press("start", 0, False)] if presses is None else presses)
-    session.plant_faults = sorted(plant_faults, key=lambda f: f.at_ms)
-    session.run(int(duration_s * 1000), spans, on_tick)
-    return session.summary(board_def, index)
+    if vm == "micropython":
+        from .vmlink import RemoteController as make
+    else:
+        make = fw_controller.Controller
+    ctrl = make(board_def, ticks_diff, program=index, level=level)
+    try:
+        if ctrl.program != index:
+            raise ValueError("program %r needs a vent valve on every chamber; board %s has topology %s"
+                             % (program, board_def["name"], board_def.get("topology")))
+        session = Session(ctrl, Plant(board_def["chambers"], params, seed=seed), clock)
+        spans = _button_schedule([Press("start", 0, False)] if presses is None else presses)
+        session.plant_faults = sorted(plant_faults, key=lambda f: f.at_ms)
+        session.run(int(duration_s * 1000), spans, on_tick)
+        return session.summary(board_def, index)
+    finally:
+        if vm == "micropython":
+            ctrl.close()
 
 
 class Session:

@@ -1,0 +1,181 @@
+"""`pulseboot sim --vm micropython`: the firmware inside the MicroPython VM gives the same trace.
+
+The plant stays in CPython; only the control core moves into the MicroPython unix port
+(tools/mp/vm_shell.py, driven by pulseboot.vmlink). Every comparison is byte for byte.
+"""
+import json
+import os
+import signal
+
+import pytest
+from pulseboot import cli, fw, sim, vm, vmlink
+from pulseboot.trace import TraceWriter, read_trace
+
+DURATION_S = 90  # a full gradient wave with its release, and several recovery cycles
+
+
+@pytest.fixture
+def vm_starts(monkeypatch):
+    """Counts RemoteController start-ups, so a test knows the VM really ran."""
+    starts = []
+    original = vmlink.RemoteController.__init__
+
+    def counting(self, *args, **kw):
+        starts.append(args[0]["name"])
+        original(self, *args, **kw)
+
+    monkeypatch.setattr(vmlink.RemoteController, "__init__", counting)
+    return starts
+
+
+def sim_both(capsys, tmp_path, *args):
+    """Run `pulseboot sim ARGS --trace --summary` under each VM; (trace bytes, summary) per VM."""
+    out = {}
+    for which in sim.VMS:
+        trace = tmp_path / f"{which}.csv"
+        code = cli.main(["sim", *map(str, args), "--trace", str(trace), "--summary", "--vm", which])
+        stdout, err = capsys.readouterr()
+        assert code == 0, err
+        summary = json.loads(stdout.strip().splitlines()[-1])
+        del summary["wall_s"]
+        out[which] = (trace.read_bytes(), summary)
+    return out
+
+
+def assert_identical(out):
+    (c_trace, c_summary), (m_trace, m_summary) = out["cpython"], out["micropython"]
+    assert len(c_trace) > 1000
+    if c_trace != m_trace:  # name the first row that differs rather than dump two CSV files
+        for i, (a, b) in enumerate(zip(c_trace.splitlines(), m_trace.splitlines())):
+            assert a == b, f"row {i} differs:\ncpython     {a!r}\nmicropython {b!r}"
+        assert len(c_trace) == len(m_trace)
+    assert c_summary == m_summary
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+@pytest.mark.parametrize("plant", ["small-leg", "large-leg"])
+@pytest.mark.parametrize("program", ["gradient", "recovery"])
+def test_trace_is_byte_identical_under_micropython(capsys, tmp_path, vm_starts, program, plant, seed):
+    out = sim_both(capsys, tmp_path, "--program", program, "--plant", plant, "--seed", seed,
+                   "--duration", DURATION_S)
+    assert vm_starts == [fw.DEFAULT_BOARD]
+    assert_identical(out)
+    cols = read_trace(tmp_path / "cpython.csv")
+    assert 1 in cols["in4"] and 1 in cols["in1"]  # the wave reached the most proximal chamber
+    assert "RUNNING" in cols["state"]
+    assert out["cpython"][1]["faults"] == []
+
+
+def test_trace_is_identical_with_button_presses(capsys, tmp_path, vm_starts):
+    # Pause, resume and a level change mid-session.
+    out = sim_both(capsys, tmp_path, "--program", "gradient", "--duration", 60, "--seed", 2,
+                   "--press", "start@0", "--press", "start@20", "--press", "start@25", "--press", "up@30")
+    assert vm_starts == [fw.DEFAULT_BOARD]
+    assert_identical(out)
+    states = read_trace(tmp_path / "cpython.csv")["state"]
+    assert "PAUSED" in states and states[-1] == "RUNNING"
+
+
+def test_trace_is_identical_across_a_stop_and_a_program_change(capsys, tmp_path, vm_starts):
+    # Long START stops; MODE in IDLE moves to the next program, whose level then changes.
+    out = sim_both(capsys, tmp_path, "--duration", 60, "--plant", "large-leg",
+                   "--press", "start@0", "--press", "start@10:long", "--press", "mode@15",
+                   "--press", "up@16", "--press", "start@17")
+    assert_identical(out)
+    cols = read_trace(tmp_path / "cpython.csv")
+    assert "IDLE" in cols["state"] and cols["program"][-1] == "recovery"
+    assert out["micropython"][1]["targets_mmhg"] == [75.0] * 4  # recovery at 70 + 5 mmHg
+
+
+def test_trace_is_identical_on_the_eight_chamber_board(capsys, tmp_path, vm_starts):
+    out = sim_both(capsys, tmp_path, "--board", "esp32s3-8ch", "--program", "recovery", "--duration", 45)
+    assert vm_starts == ["esp32s3-8ch"]
+    assert_identical(out)
+
+
+@pytest.mark.parametrize("kind,chamber,code", [("leak", 1, "LEAK"), ("dead-sensor", 3, "SENSOR")])
+def test_trace_is_identical_through_a_plant_fault(tmp_path, vm_starts, kind, chamber, code):
+    # A fault latches, a long START clears it, START runs again. dead-sensor sends the
+    # no-reading marker (a negative value) through the pipe.
+    presses = [sim.Press("start", 0, False), sim.Press("start", 60000, True), sim.Press("start", 70000, False)]
+    summaries = {}
+    for which in sim.VMS:
+        with TraceWriter(tmp_path / f"{which}.csv", 4) as writer:
+            summaries[which] = sim.run(program="gradient", duration_s=DURATION_S, plant="large-leg", seed=3,
+                                       presses=presses, on_tick=writer, vm=which,
+                                       plant_faults=[sim.PlantFault(kind, 20000, chamber)])
+    assert vm_starts == [fw.DEFAULT_BOARD]
+    assert (tmp_path / "cpython.csv").read_bytes() == (tmp_path / "micropython.csv").read_bytes()
+    assert summaries["cpython"] == summaries["micropython"]
+    assert summaries["cpython"]["faults"][0]["code"] == code
+
+
+# ---- the link itself -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("board", fw.board_names())
+def test_remote_controller_starts_as_the_local_one(board):
+    board_def = fw.load_board(board)
+    local = sim.fw_controller.Controller(board_def, sim.ticks_diff, program=1, level=650)
+    with vmlink.RemoteController(board_def, sim.ticks_diff, program=1, level=650) as remote:
+        for name in ("chambers", "state", "program", "fault", "pump", "cycles", "pressure", "inlet",
+                     "vent", "peak", "levels"):
+            assert getattr(remote, name) == getattr(local, name), name
+        assert remote.limiter.hard_limit == local.limiter.hard_limit
+        assert remote.level == local.level == 650
+        inlet = remote.inlet
+        remote.step(1000, [0] * local.chambers, 0)
+        assert remote.inlet is inlet  # updated in place: the simulator keeps the references
+
+
+def test_unknown_vm_is_a_one_line_usage_error(capsys):
+    code = cli.main(["sim", "--vm", "pypy"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err == "pulseboot sim: unknown vm 'pypy'; allowed: cpython, micropython\n"
+    code = cli.main(["sim", "--vm"])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "--vm needs a value" in err and "micropython" in err
+    with pytest.raises(ValueError, match=r"^unknown vm 'x'; allowed: cpython, micropython$"):
+        sim.run(vm="x", duration_s=1)
+
+
+def test_a_dying_vm_is_one_line_with_its_stderr(capsys, tmp_path, monkeypatch):
+    shell = tmp_path / "dies.py"
+    shell.write_text("import sys\nsys.stdin.readline()\nraise OSError('bench power cut')\n")
+    monkeypatch.setattr(vmlink, "SHELL", shell)
+    with pytest.raises(vmlink.VMError, match=r"at start-up.*OSError: bench power cut") as info:
+        sim.run(vm="micropython", duration_s=1)
+    assert "\n" not in str(info.value)
+    code = cli.main(["sim", "--vm", "micropython", "--duration", "1"])
+    _out, err = capsys.readouterr()
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("pulseboot sim: MicroPython VM exited with status 1") and "bench power cut" in err
+
+
+def test_a_vm_killed_mid_run_is_reported_with_the_tick():
+    board = fw.load_board(fw.DEFAULT_BOARD)
+    remote = vmlink.RemoteController(board, sim.ticks_diff)
+    remote.step(0, [0] * 4, 0)
+    os.kill(remote._proc.pid, signal.SIGKILL)
+    with pytest.raises(vmlink.VMError, match=r"exited with status -9 at tick 2"):
+        remote.step(25, [0] * 4, 0)
+    remote.close()  # again: harmless
+
+
+def test_missing_micropython_is_one_line(capsys, monkeypatch):
+    def missing(name):
+        raise vm.ToolMissing("%s not found; install it with: %s" % (name, vm.HINT[name]))
+
+    monkeypatch.setattr(vmlink.vm, "tool", missing)
+    code = cli.main(["sim", "--vm", "micropython", "--duration", "1"])
+    _out, err = capsys.readouterr()
+    assert code == 1 and err.count("\n") == 1
+    assert "micropython not found" in err and "pip install" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="Linux only")
+def test_the_run_gives_the_thread_its_cpus_back():
+    before = os.sched_getaffinity(0)
+    sim.run(vm="micropython", duration_s=2)
+    assert os.sched_getaffinity(0) == before
