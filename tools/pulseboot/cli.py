@@ -15,7 +15,7 @@ from pulseboot import fw
 
 TICK_MS = 25  # the firmware's control period, one trace row each
 MAX_DURATION_S = 24 * 3600
-COMMANDS = ("sim", "programs", "boards")
+COMMANDS = ("sim", "programs", "boards", "build", "bench")
 KIND_TEXT = {
     fw.programs.GRADIENT: ("gradient", "chambers fill distal to proximal and hold, then all vent"),
     fw.programs.PULSE: ("pulse", "each zone fills and holds while the next fills; distal zones release"),
@@ -177,35 +177,6 @@ def _check_writable(flag, path):
                          "expected a writable file path") from None
 
 
-class CyclePeaks:
-    """on_tick consumer: each chamber's highest true pressure in the last full wave.
-
-    A wave ends when every chamber is opened to atmosphere with the pump off (both
-    programs vent everything between waves); it counts as full when it reached the
-    most proximal chamber's inlet and no fault was latched."""
-
-    def __init__(self, chambers):
-        self.peaks = [-math.inf] * chambers
-        self.last = None  # peaks of the last full wave, distal first
-        self._reached_top = False
-        self._vented = True
-
-    def __call__(self, row):
-        _t, _state, _program, fault, pump, p, _s, inl, out = row
-        if pump == 0 and all(out) and not any(inl):
-            if not self._vented:
-                if self._reached_top and not fault:
-                    self.last = list(self.peaks)
-                self.peaks = [-math.inf] * len(self.peaks)
-                self._reached_top = False
-            self._vented = True
-            return
-        self._vented = False
-        self.peaks = list(map(max, self.peaks, p))
-        if inl[-1]:
-            self._reached_top = True
-
-
 def _fan_out(consumers):
     if len(consumers) < 2:
         return consumers[0] if consumers else None
@@ -234,7 +205,9 @@ def cmd_sim(argv):
         recorder = Recorder(chambers, kw["duration_s"], TICK_MS)
         consumers.append(recorder)
     if not args.summary:
-        peaks = CyclePeaks(chambers)
+        from pulseboot.analysis import Recorder as Cycles
+
+        peaks = Cycles()
         consumers.append(peaks)
     if args.trace:
         from pulseboot.trace import TraceWriter
@@ -276,7 +249,8 @@ def _report(result, kw, wall_s, peaks, writer, args):
         code = f["code"]
         meaning = fw.faults.MEANINGS[fw.faults.NAMES.index(code)] if code in fw.faults.NAMES else ""
         print(f"  FAULT {code} at {f['t_ms'] / 1000:.3f} s: {meaning}")
-    last = peaks.last if peaks else None
+    full = peaks.complete_cycles() if peaks else []
+    last = full[-1].peak if full else None
     print("  chamber  target mmHg  peak of the last full wave")
     for i, target in enumerate(result["targets_mmhg"]):
         where = " (distal)" if i == 0 else " (proximal)" if i == n - 1 else ""
@@ -300,7 +274,7 @@ def _program_info(index, chambers):
     P.fill_targets(index, chambers, rec[P.LEVEL_DEFAULT], targets)
     kind, text = KIND_TEXT.get(rec[P.KIND], (str(rec[P.KIND]), ""))
     return {
-        "name": rec[P.NAME],
+        "name": P.NAMES[index],
         "kind": kind,
         "description": text,
         "chambers": chambers,
@@ -362,7 +336,59 @@ def cmd_boards(argv):
     return 0
 
 
-HANDLERS = {"sim": cmd_sim, "programs": cmd_programs, "boards": cmd_boards}
+# ---- build, bench -----------------------------------------------------------------
+
+
+def cmd_build(argv):
+    from pulseboot import build
+
+    p = _Parser("pulseboot build", "Compile the firmware with mpy-cross into build/, as laid out on the device.")
+    p.option("--board", "NAME", "a board name, one of " + ", ".join(fw.board_names()),
+             f"board profile to include (default {fw.DEFAULT_BOARD})")
+    p.option("--out", "DIR", "a directory path", "output directory (default build/)")
+    args = p.parse(argv)
+    board = _choose("board", args.board, fw.board_names(), fw.DEFAULT_BOARD)
+    try:
+        out = build.build(board, args.out)
+    except build.BuildError as e:
+        raise UsageError(str(e)) from None
+    files = sorted(q for q in out.rglob("*") if q.is_file())
+    for f in files:
+        print(f"  {f.relative_to(out)}  {f.stat().st_size} bytes")
+    print(f"built {board}: {len(files)} files, {build.bundle_bytes(out)} bytes in {out}")
+    return 0
+
+
+def cmd_bench(argv):
+    from pulseboot import bench
+
+    p = _Parser("pulseboot bench", "Measure the budgets: tick time and heap in MicroPython, "
+                "allocation, bundle size, simulator speed.")
+    p.option("--runs", "N", "a whole number from 1 to 50", "MicroPython tick-timing runs (default 5)")
+    p.option("--json", help="print one JSON object")
+    args = p.parse(argv)
+    runs = 5
+    if args.runs is not None:
+        runs = int(args.runs) if args.runs.isdigit() else 0
+        if not 1 <= runs <= 50:
+            raise UsageError(f"--runs {args.runs!r}: expected a whole number from 1 to 50")
+    figures = bench.measure(runs=runs)
+    met = bench.verdicts(figures)
+    figures["targets"] = bench.TARGETS
+    figures["met"] = met
+    if args.json:
+        print(json.dumps(figures))
+        return 0 if all(met.values()) else 1
+    for key, target in bench.TARGETS.items():
+        sense = ">=" if key == "sim_speedup_x" else "<="
+        print(f"{key:<24} {figures[key]!s:>10}   target {sense} {target}   {'ok' if met[key] else 'MISSED'}")
+    print(f"tick_us runs {figures['tick_us_runs']}, p90 {figures['tick_us_p90']}; "
+          f"sim_speedup runs {figures['sim_speedup_runs']}; {figures['machine']}")
+    return 0 if all(met.values()) else 1
+
+
+HANDLERS = {"sim": cmd_sim, "programs": cmd_programs, "boards": cmd_boards, "build": cmd_build,
+            "bench": cmd_bench}
 
 HELP = """usage: pulseboot COMMAND [options]
 
@@ -370,6 +396,8 @@ commands:
   sim        run the firmware against the simulated plant (pulseboot sim --help)
   programs   list therapy programs: targets and timings
   boards     list board profiles: chip, chambers, valve topology, hard limit
+  build      compile the firmware with mpy-cross into build/ (pulseboot build --board NAME)
+  bench      measure tick time, allocation, heap, bundle size and simulator speed
 """
 
 
