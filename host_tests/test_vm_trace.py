@@ -158,7 +158,7 @@ def test_a_vm_killed_mid_run_is_reported_with_the_tick():
     remote = vmlink.RemoteController(board, sim.ticks_diff)
     remote.step(0, [0] * 4, 0)
     os.kill(remote._proc.pid, signal.SIGKILL)
-    with pytest.raises(vmlink.VMError, match=r"exited with status -9 at tick 2"):
+    with pytest.raises(vmlink.VMError, match=r"exited with status -9 at tick [12]\b"):
         remote.step(25, [0] * 4, 0)
     remote.close()  # again: harmless
 

@@ -145,6 +145,17 @@ def preset(name):
         raise KeyError(f"unknown plant preset {name!r}; allowed: {', '.join(PRESETS)}") from None
 
 
+def _secant(up, r, dp, b, inv1b, klam):
+    """Orifice flow per unit pressure difference (secant conductance per unit C), ISO 6358:
+    laminar near r = 1, subsonic above the critical ratio b, choked below it."""
+    if r >= _R_LAM:
+        return klam
+    if r > b:
+        x = (r - b) * inv1b
+        return up * math.sqrt(1.0 - x * x) / dp
+    return up / dp
+
+
 def _switch(act, tgt, left, i, cmd, dt_ms, delay):
     """Advance valve i of one bank by dt_ms; return the fraction of the step it was open."""
     cmd = 1 if cmd else 0
@@ -262,7 +273,6 @@ class Plant:
             self._new_dt(dt_ms)
         self.time_ms += dt_ms
         dt = dt_ms * 0.001
-        sqrt = math.sqrt
         p = self.true_mmhg
 
         # Valve positions: the fraction of this step each one is open.
@@ -302,13 +312,7 @@ class Plant:
         if pm > 0.0:
             up = P_ATM + pm
             r = P_ATM / up
-            if r >= _R_LAM:
-                s = klam
-            elif r > b:
-                x = (r - b) * inv1b
-                s = up * sqrt(1.0 - x * x) / pm
-            else:
-                s = up / pm
+            s = _secant(up, r, pm, b, inv1b, klam)
             den += go * s * dt
         gin = [0.0] * n
         c_in = self._c_in
@@ -327,14 +331,9 @@ class Plant:
                     up = P_ATM + pc
                     r = (P_ATM + pm) / up
                 else:
+                    up = P_ATM + pm
                     r = 1.0
-                if r >= _R_LAM:
-                    s = klam
-                elif r > b:
-                    x = (r - b) * inv1b
-                    s = up * sqrt(1.0 - x * x) / d
-                else:
-                    s = up / d
+                s = _secant(up, r, d, b, inv1b, klam)
                 g = c_in[i] * fi * s * dt
                 gin[i] = g
                 num += g * pc
@@ -364,13 +363,7 @@ class Plant:
                         k = vmin + dvol * (1.0 - e) + ctis * pc + (P_ATM + pc) * (dv_knee * e + ctis)
                         up = P_ATM + pc
                         r = P_ATM / up
-                        if r >= _R_LAM:
-                            s = klam
-                        elif r > b:
-                            x = (r - b) * inv1b
-                            s = up * sqrt(1.0 - x * x) / pc
-                        else:
-                            s = up / pc
+                        s = _secant(up, r, pc, b, inv1b, klam)
                         hold_p[i] = pc
                         hold_h[i] = k / (k + c_leak[i] * s * dt * P_ATM)  # k here is K * P_atm
                     pc *= hold_h[i]
@@ -386,13 +379,7 @@ class Plant:
             if pc > 0.0:
                 up = P_ATM + pc
                 r = P_ATM / up
-                if r >= _R_LAM:
-                    s = klam
-                elif r > b:
-                    x = (r - b) * inv1b
-                    s = up * sqrt(1.0 - x * x) / pc
-                else:
-                    s = up / pc
+                s = _secant(up, r, pc, b, inv1b, klam)
             else:
                 s = klam
             pc = (k * pc + g * pm) / (k + g + go * s * dt)
