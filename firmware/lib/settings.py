@@ -1,0 +1,110 @@
+# User settings on flash: selected program, pressure level and session length.
+# Saved as JSON with an atomic write (temporary file, then rename), keeping the
+# previous good file as a backup, so a reset in the middle of a write never loses
+# what was saved before. Anything missing, truncated, malformed or out of range
+# falls back to safe defaults, field by field, and says so in `problem`.
+import json
+import os
+
+import limits
+import programs as P
+
+PATH = "/settings.json"
+
+
+class Settings:
+    def __init__(self, path=PATH, fs=os):
+        self.path = path
+        self._fs = fs
+        self.program = 0
+        self.levels = [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]  # dmmHg per program
+        self.session_min = limits.SESSION_DEFAULT_MIN
+        self.problem = ""  # empty when the file was read cleanly
+
+    # ---- reading ----------------------------------------------------------------------
+    def load(self):
+        """Read the file (or its backup); returns True when it was read cleanly."""
+        data = None
+        for candidate in (self.path, self.path + ".bak"):
+            data = self._read(candidate)
+            if data is not None:
+                if candidate != self.path:
+                    self._note("main file unreadable, backup used")
+                break
+        if data is None:
+            if not self.problem:
+                self._note("no settings file, defaults used")
+            return False
+        self._apply(data)
+        return not self.problem
+
+    def _read(self, path):
+        try:
+            with open(path) as f:
+                data = json.loads(f.read())
+        except OSError:
+            return None  # missing
+        except ValueError:
+            self._note("%s malformed" % path)
+            return None
+        if not isinstance(data, dict):
+            self._note("%s is not an object" % path)
+            return None
+        return data
+
+    def _apply(self, data):
+        name = data.get("program")
+        index = P.find(name) if isinstance(name, str) else -1
+        if index < 0:
+            self._note("unknown program %r, using %s" % (name, P.NAMES[0]))
+            index = 0
+        self.program = index
+        levels = data.get("levels_mmhg")
+        if isinstance(levels, dict):
+            for i in range(P.COUNT):
+                value = levels.get(P.NAMES[i])
+                if value is None:
+                    continue
+                if isinstance(value, int) and not isinstance(value, bool) and \
+                        P.clamp_level(i, value * 10) == value * 10:
+                    self.levels[i] = value * 10
+                else:
+                    self._note("level %r for %s out of range, default used" % (value, P.NAMES[i]))
+        elif levels is not None:
+            self._note("levels_mmhg malformed, defaults used")
+        minutes = data.get("session_min")
+        if minutes is not None:
+            if isinstance(minutes, int) and not isinstance(minutes, bool) and \
+                    limits.SESSION_MIN_MIN <= minutes <= limits.SESSION_MAX_MIN:
+                self.session_min = minutes
+            else:
+                self._note("session_min %r out of range %d..%d, default used" % (
+                    minutes, limits.SESSION_MIN_MIN, limits.SESSION_MAX_MIN))
+
+    def _note(self, text):
+        self.problem = text if not self.problem else self.problem + "; " + text
+
+    # ---- writing ----------------------------------------------------------------------
+    def to_json(self):
+        levels = {}
+        for i in range(P.COUNT):
+            levels[P.NAMES[i]] = self.levels[i] // 10
+        return json.dumps({"program": P.NAMES[self.program], "levels_mmhg": levels,
+                           "session_min": self.session_min})
+
+    def save(self):
+        """Write atomically: the old file stays whole until the new one is complete."""
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(self.to_json())
+        fs = self._fs
+        try:
+            fs.remove(self.path + ".bak")
+        except OSError:
+            pass
+        try:
+            fs.rename(self.path, self.path + ".bak")  # keep the last good copy
+        except OSError:
+            pass  # first save: nothing to keep
+        fs.rename(tmp, self.path)
+        self.problem = ""

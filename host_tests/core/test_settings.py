@@ -1,0 +1,121 @@
+import os
+
+import limits
+import programs as P
+from settings import Settings
+
+_count = [0]
+
+
+def fresh_path():
+    _count[0] += 1
+    path = "/tmp/pulseboot-settings-%d-%d.json" % (os.getpid() if hasattr(os, "getpid") else 0, _count[0])
+    for suffix in ("", ".bak", ".tmp"):
+        try:
+            os.remove(path + suffix)
+        except OSError:
+            pass
+    return path
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def defaults_ok(s):
+    assert s.program == 0
+    assert s.levels == [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]
+    assert s.session_min == limits.SESSION_DEFAULT_MIN
+
+
+def test_missing_file_gives_defaults_and_says_so():
+    s = Settings(fresh_path())
+    assert s.load() is False
+    defaults_ok(s)
+    assert "no settings file" in s.problem
+
+
+def test_round_trip():
+    path = fresh_path()
+    s = Settings(path)
+    s.program = P.find("recovery")
+    s.levels[s.program] = 650
+    s.session_min = 20
+    s.save()
+    t = Settings(path)
+    assert t.load() is True and t.problem == ""
+    assert t.program == s.program and t.levels == s.levels and t.session_min == 20
+
+
+def test_truncated_or_malformed_file_falls_back_to_defaults():
+    for text in ('{"program": "recovery", "levels_mm', "", "not json", "[1, 2]", "null"):
+        path = fresh_path()
+        write(path, text)
+        s = Settings(path)
+        assert s.load() is False
+        defaults_ok(s)
+        assert s.problem
+
+
+def test_out_of_range_fields_fall_back_one_by_one():
+    path = fresh_path()
+    write(path, '{"program": "recovery", "levels_mmhg": {"gradient": 50, "recovery": 500}, "session_min": 30}')
+    s = Settings(path)
+    assert s.load() is False
+    assert s.program == P.find("recovery") and s.session_min == 30
+    assert s.levels[P.find("recovery")] == P.PROGRAMS[P.find("recovery")][P.LEVEL_DEFAULT]
+    assert s.levels[P.find("gradient")] == 500
+    assert "out of range" in s.problem
+    for bad in ('"session_min": 9999', '"session_min": true', '"program": "turbo"', '"levels_mmhg": 7'):
+        path = fresh_path()
+        write(path, "{" + bad + "}")
+        s = Settings(path)
+        assert s.load() is False
+        defaults_ok(s)
+        assert s.problem
+
+
+def test_a_write_cut_off_halfway_keeps_the_previous_settings():
+    path = fresh_path()
+    good = Settings(path)
+    good.session_min = 45
+    good.save()
+    # A reset while the temporary file is being written: the saved file is untouched.
+    write(path + ".tmp", '{"program": "recov')
+    s = Settings(path)
+    assert s.load() is True and s.session_min == 45
+
+
+class PowerCut:
+    """os stand-in that loses power at its n-th rename."""
+
+    def __init__(self, at):
+        self.at = at
+        self.calls = 0
+
+    def remove(self, p):
+        os.remove(p)
+
+    def rename(self, a, b):
+        self.calls += 1
+        if self.calls == self.at:
+            raise KeyboardInterrupt  # the board is gone: nothing after this runs
+        os.rename(a, b)
+
+
+def test_a_reset_between_the_two_renames_keeps_the_previous_settings():
+    for cut in (1, 2):
+        path = fresh_path()
+        good = Settings(path)
+        good.session_min = 45
+        good.save()
+        new = Settings(path, fs=PowerCut(cut))
+        new.session_min = 15
+        try:
+            new.save()
+        except KeyboardInterrupt:
+            pass
+        s = Settings(path)
+        s.load()
+        assert s.session_min == 45, cut
