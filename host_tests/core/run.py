@@ -2,12 +2,16 @@
 #   micropython -X heapsize=... host_tests/core/run.py [name-filter]
 # Every function named test_* in every test_*.py beside this file is called;
 # the last line is "N passed, N failed" and the exit status is 1 on any failure.
+import gc
 import os
 import sys
 
 HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 sys.path.insert(0, HERE)
 sys.path.insert(0, HERE + "/../../firmware/lib")
+
+
+_baseline = set(sys.modules)
 
 
 def main():
@@ -17,6 +21,11 @@ def main():
     for fname in sorted(os.listdir(HERE)):
         if not (fname.startswith("test_") and fname.endswith(".py")):
             continue
+        # One test file at a time: unload the previous one so the heap holds only what runs.
+        for name in list(sys.modules):
+            if name not in _baseline:
+                del sys.modules[name]
+        gc.collect()
         module = __import__(fname[:-3])
         for name in sorted(dir(module)):
             if not name.startswith("test_") or pattern not in fname[:-3] + "::" + name:
