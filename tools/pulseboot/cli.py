@@ -15,7 +15,7 @@ from pulseboot import fw
 
 TICK_MS = 25  # the firmware's control period, one trace row each
 MAX_DURATION_S = 24 * 3600
-COMMANDS = ("sim", "programs", "boards", "build", "bench")
+COMMANDS = ("sim", "programs", "boards", "build", "flash", "bench")
 KIND_TEXT = {
     fw.programs.GRADIENT: ("gradient", "chambers fill distal to proximal and hold, then all vent"),
     fw.programs.PULSE: ("pulse", "each zone fills and holds while the next fills; distal zones release"),
@@ -359,6 +359,30 @@ def cmd_build(argv):
     return 0
 
 
+def cmd_flash(argv):
+    from pulseboot import build, flash, vm
+
+    p = _Parser("pulseboot flash", "Build the firmware and copy it onto a board with mpremote, then reset it.")
+    p.option("--port", "PORT", "a serial port, e.g. /dev/ttyUSB0 or COM3", "serial port of the board")
+    p.option("--board", "NAME", "a board name, one of " + ", ".join(fw.board_names()),
+             f"board profile (default {fw.DEFAULT_BOARD})")
+    p.option("--dry-run", help="print the mpremote commands instead of running them")
+    args = p.parse(argv)
+    if not args.port:
+        raise UsageError("--port is required: the board's serial port, e.g. /dev/ttyUSB0 or COM3")
+    board = _choose("board", args.board, fw.board_names(), fw.DEFAULT_BOARD)
+    try:
+        flash.flash(args.port, board, dry_run=args.dry_run)
+    except (build.BuildError, vm.ToolMissing) as e:
+        raise UsageError(str(e)) from None
+    except flash.FlashError as e:
+        print(f"pulseboot flash: {e}", file=sys.stderr)
+        return 1
+    if not args.dry_run:
+        print(f"flashed {board} on {args.port}; the board has reset and vented every chamber")
+    return 0
+
+
 def cmd_bench(argv):
     from pulseboot import bench
 
@@ -388,7 +412,7 @@ def cmd_bench(argv):
 
 
 HANDLERS = {"sim": cmd_sim, "programs": cmd_programs, "boards": cmd_boards, "build": cmd_build,
-            "bench": cmd_bench}
+            "flash": cmd_flash, "bench": cmd_bench}
 
 HELP = """usage: pulseboot COMMAND [options]
 
@@ -397,6 +421,7 @@ commands:
   programs   list therapy programs: targets and timings
   boards     list board profiles: chip, chambers, valve topology, hard limit
   build      compile the firmware with mpy-cross into build/ (pulseboot build --board NAME)
+  flash      build, copy onto a board with mpremote and reset (pulseboot flash --port PORT)
   bench      measure tick time, allocation, heap, bundle size and simulator speed
 """
 

