@@ -30,7 +30,9 @@ def commands(port, out_dir):
     return [
         [*base, "fs", "rm", ":main.py"],
         [*base, "fs", "rm", "-r", ":lib"],
-        [*base, "fs", "cp", out + "/boot.py", ":boot.py", "+", "fs", "cp", "-r", out + "/lib", ":", "+", "fs", "cp", out + "/board.txt", ":board.txt"],
+        [*base, "fs", "cp", out + "/boot.py", ":boot.py",
+         "+", "fs", "cp", "-r", out + "/lib", ":",
+         "+", "fs", "cp", out + "/board.txt", ":board.txt"],
         [*base, "fs", "cp", out + "/main.py", ":main.py"],
         [*base, "reset"],
     ]
