@@ -19,4 +19,16 @@ BOARD = {
     "sensor_data_pins": (32, 33, 34, 35),
     "button_pins": {"start": 13, "mode": 14, "up": 36, "down": 39},
     "led_pin": 4,
+    # Driver figures (firmware/lib/device.py lists every optional key).
+    # HX710B + MPS20N0040D nominal scale (derivation in firmware/lib/hx710b.py): calibrate per module.
+    "sensor_counts_per_mmhg": 107365,
+    # Buttons short to ground. GPIO 36 and 39 have no internal pull-ups: 10k to 3V3 fitted.
+    "button_active": 0,
+    "button_pull_up": True,
+    "button_external_pull_ups": True,
+    # Valve max on-time backstops, above the longest honest command: an inlet feeds one
+    # fill (<= 20 s inflate limit); a vent stays shut while every chamber fills (4 x 20.5 s).
+    "inlet_max_on_ms": 25000,
+    "vent_max_on_ms": 90000,
+    "wdt_timeout_ms": 2000,
 }

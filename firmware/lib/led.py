@@ -1,0 +1,99 @@
+# Status LED (and an optional buzzer) from the core's state and fault code, driven by
+# elapsed ms in update(), never by sleeping. The patterns are data: PATTERNS and the
+# FAULT_* figures below are the one place they are defined (the README table is
+# generated from them).
+from micropython import const
+
+from controller import FAULT, IDLE, PAUSED, RUNNING, ZEROING
+
+# Each pattern: (state, name, what it looks like, (on_ms, off_ms, on_ms, off_ms, ...)).
+# The on/off pairs repeat from the start.
+PATTERNS = (
+    (ZEROING, "zeroing", "fast blink", (100, 100)),
+    (IDLE, "idle", "slow heartbeat: two short flashes every 2 s", (80, 160, 80, 1680)),
+    (RUNNING, "running", "steady on", (1000, 0)),
+    (PAUSED, "paused", "slow blink: 1 s on, 1 s off", (1000, 1000)),
+)
+# FAULT: N short flashes, then a pause, where N = the fault code (faults.py).
+FAULT_ON_MS = const(150)
+FAULT_OFF_MS = const(300)
+FAULT_PAUSE_MS = const(1500)
+FAULT_DESCRIPTION = "N short flashes then a pause, N = fault code"
+
+
+def fault_segments(code):
+    """The on/off pairs of fault `code` as a tuple (for documentation; allocates)."""
+    pairs = []
+    for i in range(code):
+        pairs.append(FAULT_ON_MS)
+        pairs.append(FAULT_OFF_MS + (FAULT_PAUSE_MS if i == code - 1 else 0))
+    return tuple(pairs)
+
+
+def _period(segments):
+    total = 0
+    for ms in segments:
+        total += ms
+    return total
+
+
+class Led:
+    def __init__(self, write, buzzer=None):
+        """write: callable taking 1 (on) or 0 (off), e.g. a Pin's bound value method.
+        buzzer: the same for an active buzzer; it sounds the fault pattern only."""
+        self._write = write
+        self._buzzer = buzzer
+        self._segments = {}
+        self._periods = {}
+        for state, _name, _what, segments in PATTERNS:
+            self._segments[state] = segments
+            self._periods[state] = _period(segments)
+        self._state = -1
+        self._fault = -1
+        self._t = 0
+        self._period = 1
+        self._seg = PATTERNS[0][3]  # type: tuple[int, ...]
+        self.level = 0
+        write(0)
+        if buzzer is not None:
+            buzzer(0)
+
+    def update(self, dt, state, fault):
+        changed = state != self._state or fault != self._fault
+        if changed:
+            self._state = state
+            self._fault = fault
+            self._t = 0  # start each new pattern from its beginning
+            if state == FAULT:
+                n = fault if fault > 0 else 1
+                self._period = n * (FAULT_ON_MS + FAULT_OFF_MS) + FAULT_PAUSE_MS
+            else:
+                self._seg = self._segments.get(state, PATTERNS[0][3])
+                self._period = self._periods.get(state, 1) or 1
+        else:
+            self._t += dt
+            if self._t >= self._period:
+                self._t %= self._period
+        level = self.level_at(self._t)
+        if level != self.level or changed:
+            self.level = level
+            self._write(level)
+            if self._buzzer is not None:
+                self._buzzer(level if state == FAULT else 0)
+
+    def level_at(self, t):
+        """LED level t ms into the current pattern."""
+        if self._state == FAULT:
+            n = self._fault if self._fault > 0 else 1
+            pulse = FAULT_ON_MS + FAULT_OFF_MS
+            if t >= n * pulse:
+                return 0
+            return 1 if t % pulse < FAULT_ON_MS else 0
+        seg = self._seg
+        for i in range(0, len(seg), 2):
+            if t < seg[i]:
+                return 1
+            t -= seg[i] + seg[i + 1]
+            if t < 0:
+                return 0
+        return 0

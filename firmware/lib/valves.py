@@ -1,0 +1,155 @@
+# Chamber valves: the core's inlet/vent lists (1 = inlet open to the pump side,
+# 1 = vent open to atmosphere) become coil levels, per board:
+#   - inlets are normally closed: open = energised;
+#   - vents are normally open (a dead board leaves no limb under pressure), so
+#     open = de-energised; a board with normally-closed vents energises to open;
+#   - `active` is the pin level that energises a coil (1 for a low-side MOSFET).
+# Every valve has a safe position (inlet closed, vent open). A valve held away from
+# it longer than its maximum on-time is forced back here, at the lowest layer, and
+# stays forced until the core itself asks for the safe position again.
+from micropython import const
+
+_SATURATE = const(0x3FFFFFFF)  # timers stop here instead of growing into big ints
+
+
+class _Bank:
+    """Shared logic: valve k < chambers is inlet k, valve chambers + k is vent k."""
+
+    def __init__(self, chambers, active, vent_normally_open, inlet_max_ms, vent_max_ms):
+        n = chambers
+        self.chambers = n
+        self._on = 1 if active else 0
+        # Command value at which each valve is energised, and its safe command.
+        self._energise = [1] * n + [0 if vent_normally_open else 1] * n
+        self._safe = [0] * n + [1] * n
+        self._max = [inlet_max_ms] * n + [vent_max_ms] * n  # 0 = no limit
+        self._away = [0] * (2 * n)  # ms commanded away from the safe position
+        self.forced = 0  # bitmask of valves currently forced safe by their max on-time
+        self.level = [0] * (2 * n)  # pin level written for each valve
+
+    def write(self, inlet, vent, dt):
+        """Apply the core's outputs; dt = ms since the previous write."""
+        n = self.chambers
+        for i in range(n):
+            self._set(i, inlet[i], dt)
+            self._set(n + i, vent[i], dt)
+        self._flush()
+
+    def _set(self, k, cmd, dt):
+        cmd = 1 if cmd else 0
+        safe = self._safe[k]
+        if cmd == safe:
+            self._away[k] = 0
+            self.forced &= ~(1 << k)
+        else:
+            limit = self._max[k]
+            away = self._away[k] + dt
+            self._away[k] = away if away < _SATURATE else _SATURATE
+            # Dropping a coil is all this layer can do, so only an energised valve is
+            # forced (an NC vent held shut is de-energised; the limiter watches that).
+            if limit and away > limit and cmd == self._energise[k]:
+                self.forced |= 1 << k
+                cmd = safe
+        on = self._on
+        level = on if cmd == self._energise[k] else 1 - on
+        self.level[k] = level
+        self._out(k, level)
+
+    def safe(self):
+        """Every chamber open to atmosphere, none fed; written at once."""
+        on = self._on
+        for k in range(2 * self.chambers):
+            level = on if self._safe[k] == self._energise[k] else 1 - on
+            self._away[k] = 0
+            self.level[k] = level
+            self._out(k, level)
+        self.forced = 0
+        self._flush()
+
+    def is_safe(self):
+        """True when every valve's written level is its safe level."""
+        on = self._on
+        for k in range(2 * self.chambers):
+            want = on if self._safe[k] == self._energise[k] else 1 - on
+            if self.level[k] != want:
+                return False
+        return True
+
+    def inlet_open(self, i):
+        return self.level[i] == self._on  # inlets open when energised
+
+    def vent_open(self, i):
+        k = self.chambers + i
+        return (self.level[k] == self._on) == (self._energise[k] == 1)
+
+    def _out(self, k, level):
+        pass
+
+    def _flush(self):
+        pass
+
+
+class Valves(_Bank):
+    """One GPIO per valve. Pins come in as Pin objects already set to output."""
+
+    def __init__(self, inlet_pins, vent_pins, active=1, vent_normally_open=True, inlet_max_ms=0, vent_max_ms=0):
+        if len(inlet_pins) != len(vent_pins):
+            raise ValueError("valves: need one vent pin per inlet pin")
+        _Bank.__init__(self, len(inlet_pins), active, vent_normally_open, inlet_max_ms, vent_max_ms)
+        self._pins = [p.value for p in inlet_pins] + [p.value for p in vent_pins]  # bound once
+        self.safe()
+
+    def _out(self, k, level):
+        self._pins[k](level)
+
+
+class ShiftValves(_Bank):
+    """Valves behind chained 74HC595s: bit-banged data/clock/latch and /OE.
+
+    bits: register stage of each valve, stage 0 = QA of the register nearest the MCU.
+    /OE stays high (outputs off, gate pull-downs hold every coil de-energised, which
+    is the safe position for NC inlets and NO vents) until a safe pattern is latched.
+    """
+
+    def __init__(self, data, clock, latch, enable, inlet_bits, vent_bits, active=1, vent_normally_open=True,
+                 inlet_max_ms=0, vent_max_ms=0):
+        if len(inlet_bits) != len(vent_bits):
+            raise ValueError("valves: need one vent bit per inlet bit")
+        _Bank.__init__(self, len(inlet_bits), active, vent_normally_open, inlet_max_ms, vent_max_ms)
+        self._bit = list(inlet_bits) + list(vent_bits)
+        top = 0
+        for b in self._bit:
+            if b > top:
+                top = b
+        self._stages = (top // 8 + 1) * 8
+        self._data = data.value
+        self._clock = clock.value
+        self._latch = latch.value
+        self._pattern = 0
+        self._shown = -1  # pattern in the output latches; -1 = unknown
+        enable.value(1)
+        self._clock(0)
+        self._latch(0)
+        self.safe()
+        enable.value(0)
+
+    def _out(self, k, level):
+        bit = 1 << self._bit[k]
+        if level:
+            self._pattern |= bit
+        else:
+            self._pattern &= ~bit
+
+    def _flush(self):
+        pattern = self._pattern
+        if pattern == self._shown:
+            return
+        data = self._data
+        clock = self._clock
+        for s in range(self._stages - 1, -1, -1):  # furthest stage first
+            data((pattern >> s) & 1)
+            clock(1)
+            clock(0)
+        self._latch(1)
+        self._latch(0)
+        self._shown = pattern

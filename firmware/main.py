@@ -1,0 +1,101 @@
+# PulseBoot on the device: board -> drivers -> control loop, and the safe state
+# (pump off, every chamber open to atmosphere) on every way out. boot.py has already
+# made the outputs safe before this runs. Flash layout: see lib/device.py.
+#
+# The host runs this same file against the simulated plant (tools/pulseboot/sil.py):
+# all hardware comes from the `machine` and `time` modules and every file path starts
+# with `root`, so fakes and a temporary directory stand in for the chip and its flash.
+import gc
+import sys
+
+import machine
+import time
+
+import buttons
+import crashlog
+import device
+from controller import STATE_NAMES, Controller
+
+CRASH_LOG = "/crash.log"
+CRASH_LOG_BYTES = 2048
+WDT_MS = 2000  # 80 ticks: far above any honest pause, short next to a fill
+
+ctrl = None  # the running Controller (the host simulator reads it)
+hw = None  # the Device
+
+
+def run(machine, time, hw, ctrl, wdt_ms=WDT_MS):
+    """The control loop, one pass per tick. Returns only by exception."""
+    ticks_ms = time.ticks_ms
+    ticks_add = time.ticks_add
+    ticks_diff = time.ticks_diff
+    sleep_ms = time.sleep_ms
+    tick = ctrl.tick_ms
+    wdt = None
+    last = deadline = ticks_ms()
+    while True:
+        now = ticks_ms()
+        dt = ticks_diff(now, last)
+        last = now
+        ctrl.step(now, hw.read_sensors(), hw.buttons.read())
+        hw.write(ctrl.pump, ctrl.inlet, ctrl.vent, dt)
+        hw.led.update(dt, ctrl.state, ctrl.fault)
+        safe = hw.is_safe()
+        if wdt is None and not safe:
+            # Armed when an output first leaves the safe state: until then a hung loop
+            # leaves every chamber vented, and an idle board's REPL stays reachable.
+            wdt = machine.WDT(timeout=wdt_ms)
+        if wdt is not None and (ctrl.fault == 0 or safe):
+            wdt.feed()  # the limiter passed, or it tripped and the pins are safe
+        deadline = ticks_add(deadline, tick)
+        wait = ticks_diff(deadline, ticks_ms())
+        if wait > 0:
+            sleep_ms(wait)
+        else:
+            deadline = ticks_ms()  # overran: no burst of catch-up ticks
+
+
+def _report(err, root, uptime_ms):
+    try:
+        if hasattr(sys, "print_exception"):
+            sys.print_exception(err)
+        state = STATE_NAMES[ctrl.state] if ctrl is not None else "-"
+        fault = ctrl.fault if ctrl is not None else 0
+        line = "%d ms %s: %s (state %s, fault %d)" % (uptime_ms, type(err).__name__, err, state, fault)
+        crashlog.append(root + CRASH_LOG, line, CRASH_LOG_BYTES)
+    except Exception as e:  # the log must never stand between a crash and the reset
+        print("crash log not written:", e)
+
+
+def main(root=""):
+    global ctrl, hw
+    # Without a board nothing is driven (gate pull-downs hold every output off), so a
+    # missing or wrong board file stops here with its message, not in a reset loop.
+    board = device.load_board(root + device.BOARD_FILE)
+    start = time.ticks_ms()
+    err = None
+    try:
+        hw = device.Device(machine, board)
+        ctrl = Controller(board, time.ticks_diff)
+        if hw.buttons.read() & (1 << buttons.MODE):
+            print("MODE held at start: outputs safe, control loop not started (REPL free)")
+            return
+        gc.collect()
+        run(machine, time, hw, ctrl, board.get("wdt_timeout_ms", WDT_MS))
+    except Exception as e:
+        err = e
+    finally:
+        # KeyboardInterrupt (Ctrl-C from mpremote) gets the safe state too, but no log
+        # and no reset, so a developer lands in the REPL.
+        if hw is not None:
+            try:
+                hw.safe()
+            except Exception as e:
+                print("safe state not written:", e)
+        if err is not None:
+            _report(err, root, time.ticks_diff(time.ticks_ms(), start))
+            machine.reset()
+
+
+if __name__ == "__main__":
+    main()
