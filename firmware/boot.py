@@ -38,6 +38,13 @@ def safe_outputs(root=""):
         latch.value(1)
         latch.value(0)
         enable.value(0)
+    elif "exhaust_pin" in board:
+        # Shared exhaust: every chamber valve and the exhaust open (de-energised when
+        # normally open, the way these boards are built).
+        inlet_open = off if board.get("inlet_normally_open", True) else on
+        for p in board["inlet_pins"]:
+            Pin(p, Pin.OUT, value=inlet_open)
+        Pin(board["exhaust_pin"], Pin.OUT, value=off if board.get("exhaust_normally_open", True) else on)
     else:
         for p in board["inlet_pins"]:
             Pin(p, Pin.OUT, value=off)

@@ -15,10 +15,11 @@ def test_board_uses_only_pins_fit_for_their_role(name):
 def test_board_declares_a_pin_for_every_chamber(name):
     b = fw.load_board(name)
     n = b["chambers"]
-    assert len(b["sensor_data_pins"]) == n
+    assert len(b["sensor_data_pins"]) == (1 if b.get("sensor_at") == "manifold" else n)
     if "inlet_pins" in b:
         assert len(b["inlet_pins"]) == n
         assert len(b.get("vent_pins", ())) == (n if b["topology"] == "inlet+vent" else 0)
+        assert ("exhaust_pin" in b) == (b["topology"] == "inlet+exhaust")
     else:
         assert len(b["inlet_bits"]) == n and len(b["vent_bits"]) == n
     assert set(b["button_pins"]) == {"start", "mode", "up", "down"}
@@ -53,6 +54,6 @@ def test_input_only_buttons_need_declared_external_pull_ups():
 
 
 def test_topology_without_chamber_vents_refuses_distal_release_on_the_host():
-    b = dict(fw.load_board("esp32-devkitc-4ch"), topology="inlet+exhaust", name="no-vents")
+    b = dict(fw.load_board("esp32-devkitc-4ch"), topology="inlet+exhaust", sensor_at="manifold", name="no-vents")
     with pytest.raises(ValueError, match="needs a vent valve on every chamber"):
         sim.run(program="recovery", board_def=b, duration_s=1)

@@ -7,8 +7,8 @@ import buttons as B
 import faults
 import limits
 import programs as P
+import topology
 from limiter import Limiter, force_safe
-from regulator import Regulator
 from scheduler import Scheduler
 
 ZEROING = const(0)
@@ -36,21 +36,40 @@ class Controller:
         self._ticks_diff = ticks_diff
         self._last = 0
         self._started = False
-        self.chamber_vents = board.get("topology", "inlet+vent") == "inlet+vent"
+        self.chamber_vents = topology.chamber_vents(board)
+        self.single_sensor = topology.single_sensor(board)
+        if self.single_sensor == self.chamber_vents:
+            # A shared exhaust can only vent while nothing fills, which only the manifold
+            # regulator plans for; it reads the manifold sensor, not one per chamber.
+            raise ValueError("board %s: topology %s goes with %s" % (
+                board["name"], board.get("topology"), "sensor_at 'manifold'" if not self.chamber_vents
+                else "a sensor per chamber"))
         self.scheduler = Scheduler(n)
-        self.regulator = Regulator(n)
-        self.limiter = Limiter(n, board.get("hard_limit_dmmhg", limits.HARD_LIMIT_DMMHG))
+        # Only the regulator this board needs is loaded: RAM on the chip is scarce. Both
+        # offer the same outputs (pump, inlet, vent, reached, last_error) and reset().
+        if self.single_sensor:
+            from regulator_manifold import ManifoldRegulator as BoardRegulator
+        else:
+            from regulator import Regulator as BoardRegulator  # type: ignore[assignment]
+        self.regulator = BoardRegulator(n)
+        self.sensors = topology.sensor_count(board)
+        self.limiter = Limiter(n, board.get("hard_limit_dmmhg", limits.HARD_LIMIT_DMMHG), self.sensors,
+                               not self.chamber_vents)
         self.buttons = B.Buttons()
         self.inlet = self.regulator.inlet  # outputs: the regulator's lists, overridden in place
         self.vent = self.regulator.vent
         self.pump = 0
         self.state = ZEROING
         self.fault = faults.NONE
-        self.pressure = [0] * n  # what the firmware believes, dmmHg gauge
-        self.stale_ms = [0] * n
-        self._offset = [0] * n
-        self._zero_sum = [0] * n
-        self._zero_prev = [0] * n
+        s = self.sensors
+        self.sensed = [0] * s  # each sensor's zeroed reading, dmmHg gauge
+        # What the firmware believes per chamber: the sensors themselves, or on the
+        # single-sensor build each chamber's pressure when last read through the manifold.
+        self.pressure = self.regulator.pressure if self.single_sensor else self.sensed
+        self.stale_ms = [0] * s
+        self._offset = [0] * s
+        self._zero_sum = [0] * s
+        self._zero_prev = [0] * s
         self._zero_count = 0
         self._zero_ms = 0
         self._zero_total_ms = 0
@@ -102,13 +121,16 @@ class Controller:
         if self.state == RUNNING:
             self.scheduler.step(dt, self.regulator.reached, self.pressure)
         sched = self.scheduler
-        self.regulator.step(dt, sched.mode, sched.target, self.pressure)
+        if self.single_sensor:
+            self.regulator.step(dt, sched.mode, sched.target, self.sensed[0])
+        else:
+            self.regulator.step(dt, sched.mode, sched.target, self.pressure)
         self.pump = self.regulator.pump
         if self.state == ZEROING:
             fault = self.limiter.check_sensors(self.stale_ms)
         else:
             fault = self.limiter.check(
-                dt, self.pressure, self.stale_ms, sched.peak, sched.mode,
+                dt, self.pressure, self.sensed, self.stale_ms, sched.peak, sched.mode,
                 self.regulator.reached, self.pump, self.inlet, self.vent)
         if fault:
             self._enter_fault(fault)
@@ -117,7 +139,7 @@ class Controller:
             force_safe(self.inlet, self.vent)
 
     def _read(self, dt, readings):
-        for i in range(self.chambers):
+        for i in range(self.sensors):
             r = readings[i]
             if r == NO_READING:
                 if self.stale_ms[i] < 0x3FFFFFFF:
@@ -126,7 +148,7 @@ class Controller:
             self.stale_ms[i] = 0
             if self.state == ZEROING:
                 self._zero_sum[i] += r
-            self.pressure[i] = r - self._offset[i]
+            self.sensed[i] = r - self._offset[i]
         if self.state == ZEROING:
             self._zero_count += 1
             self._zero(dt)
@@ -139,7 +161,7 @@ class Controller:
         if self._zero_ms < self.zero_window_ms:
             return
         settled = self._zero_rounds > 0
-        for i in range(self.chambers):
+        for i in range(self.sensors):
             mean = self._zero_sum[i] // self._zero_count
             if abs(mean - self._zero_prev[i]) > self.zero_agree_dmmhg:
                 settled = False
@@ -152,13 +174,15 @@ class Controller:
             if self._zero_total_ms > self.zero_timeout_ms:
                 self._enter_fault(self.limiter.trip(faults.ZERO_OFFSET, -1))
             return
-        for i in range(self.chambers):
+        for i in range(self.sensors):
             if abs(self._zero_prev[i]) > limits.ZERO_OFFSET_MAX_DMMHG:
                 self._enter_fault(self.limiter.trip(faults.ZERO_OFFSET, i))
                 return
-        for i in range(self.chambers):
+        for i in range(self.sensors):
             self._offset[i] = self._zero_prev[i]
-            self.pressure[i] -= self._offset[i]
+            self.sensed[i] -= self._offset[i]
+        if self.single_sensor:
+            self.regulator.read_all_open(self.sensed[0])  # zeroing ran with every chamber open
         self.state = IDLE
         if self._start_pending:
             self._start()

@@ -12,6 +12,8 @@
 #   sensor_counts_per_mmhg  HX710B scale, int or one per sensor [hx710b.py's figure]
 #   sensor 'analog' + sensor_adc_pins + sensor_calibration (raw_lo, dmmhg_lo, raw_hi, dmmhg_hi)
 #   inlet_max_on_ms, vent_max_on_ms   valve max on-time, 0 = none [0]
+#   topology 'inlet+exhaust' + sensor_at 'manifold': exhaust_pin, inlet_normally_open [True],
+#   exhaust_normally_open [True], exhaust_max_on_ms [0] (see topology.py)
 #   button_active [0], button_pull_up [True] (internal pull-ups where the pin has one),
 #   button_external_pull_ups [False] (documents fitted resistors; tools/pulseboot/pins.py), button_irq [False]
 #   led_active [1], led_kind 'pin' or 'ws2812' [pin], buzzer_pin [none]
@@ -22,7 +24,8 @@ from buttons_io import ButtonsIO
 from hx710b import MPS20N0040D_COUNTS_PER_MMHG, NO_READING, HX710B
 from led import Led
 from pump import Pump
-from valves import ShiftValves, Valves
+import topology
+from valves import ShiftValves, Valves, shared_exhaust_layout
 
 BOARD_FILE = "/board.txt"
 
@@ -84,10 +87,11 @@ class Device:
         self.pump = Pump(pwm, board.get("pump_pwm_hz", 0))
         self.valves = self._valves(Pin, board)
         self.sensors = self._sensors(machine, board)
-        if self.sensors.count != n or self.valves.chambers != n:
-            raise ValueError("board %s: %d chambers but %d sensors and %d valve pairs"
-                             % (board["name"], n, self.sensors.count, self.valves.chambers))
-        self.readings = [NO_READING] * n
+        want = topology.sensor_count(board)
+        if self.sensors.count != want or self.valves.chambers != n:
+            raise ValueError("board %s: %d chambers need %d sensors and %d chamber valves, not %d and %d"
+                             % (board["name"], n, want, n, self.sensors.count, self.valves.chambers))
+        self.readings = [NO_READING] * want
         self.buttons = self._buttons(Pin, board)
         self.led = self._led(Pin, board)
 
@@ -100,9 +104,18 @@ class Device:
             out = [Pin(board[k], Pin.OUT, value=0) for k in ("shift_data_pin", "shift_clock_pin", "shift_latch_pin")]
             return ShiftValves(out[0], out[1], out[2], enable, board["inlet_bits"], board["vent_bits"], active, vent_no,
                                *limits)
-        if "vent_pins" not in board:
-            raise ValueError("board %s: this valve driver needs a vent valve per chamber (vent_pins)" % board["name"])
         off = 0 if active else 1
+        if not topology.chamber_vents(board):
+            # Shared exhaust: chamber valves and exhaust start de-energised; with the
+            # normally-open valves these boards use, that is every chamber vented.
+            layout = shared_exhaust_layout(board["chambers"], board.get("inlet_normally_open", True),
+                                           board.get("exhaust_normally_open", True), board.get("inlet_max_on_ms", 0),
+                                           board.get("exhaust_max_on_ms", 0))
+            inlets = [Pin(p, Pin.OUT, value=off) for p in board["inlet_pins"]]
+            exhaust = [Pin(board["exhaust_pin"], Pin.OUT, value=off)]
+            return Valves(inlets, exhaust, active, layout=layout)
+        if "vent_pins" not in board:
+            raise ValueError("board %s: topology %s needs vent_pins" % (board["name"], topology.INLET_VENT))
         vent_open = off if vent_no else 1 - off
         inlets = [Pin(p, Pin.OUT, value=off) for p in board["inlet_pins"]]
         vents = [Pin(p, Pin.OUT, value=vent_open) for p in board["vent_pins"]]

@@ -9,8 +9,10 @@ _FILTER_SHIFT = 3  # pressure filter for the leak check: noise must not look lik
 
 
 class Limiter:
-    def __init__(self, chambers, hard_limit):
+    def __init__(self, chambers, hard_limit, sensors=0, shared_exhaust=False):
         self.chambers = chambers
+        self.sensors = sensors or chambers
+        self.vent_timeout_ms = limits.VENT_TIMEOUT_SHARED_MS if shared_exhaust else limits.VENT_TIMEOUT_MS
         # A board may lower the ceiling, never raise it.
         self.hard_limit = hard_limit if hard_limit < limits.HARD_LIMIT_DMMHG else limits.HARD_LIMIT_DMMHG
         self.fill_timeout_ms = limits.FILL_TIMEOUT_MS
@@ -23,14 +25,21 @@ class Limiter:
         self._held_ms = [0] * chambers  # time isolated in the current leak window
         self._held_from = [0] * chambers  # filtered pressure when the window opened
 
-    def check(self, dt, pressure, stale_ms, peak, mode, reached, pump, inlet, vent):
-        """Trip (and latch) on the first broken limit; returns the latched fault code."""
+    def check(self, dt, pressure, sensed, stale_ms, peak, mode, reached, pump, inlet, vent):
+        """Trip (and latch) on the first broken limit; returns the latched fault code.
+
+        pressure: per chamber; sensed: per sensor (the same list when each chamber has one).
+        """
         if self.fault:
             return self.fault
-        for i in range(self.chambers):
-            p = pressure[i]
+        for i in range(self.sensors):
+            p = sensed[i]
             if stale_ms[i] > limits.SENSOR_STALE_MS or p < limits.SENSOR_MIN_DMMHG or p > limits.SENSOR_MAX_DMMHG:
                 return self.trip(faults.SENSOR, i)
+            if p > self.hard_limit:
+                return self.trip(faults.HARD_LIMIT, i)
+        for i in range(self.chambers):
+            p = pressure[i]
             if p > self.hard_limit:
                 return self.trip(faults.HARD_LIMIT, i)
             m = mode[i]
@@ -46,7 +55,7 @@ class Limiter:
                 self._fill_ms[i] = 0
             if vent[i] and p >= limits.VENTED_DMMHG:
                 self._vent_ms[i] = _add(self._vent_ms[i], dt)
-                if self._vent_ms[i] > limits.VENT_TIMEOUT_MS:
+                if self._vent_ms[i] > self.vent_timeout_ms:
                     return self.trip(faults.VENT_TIMEOUT, i)
             else:
                 self._vent_ms[i] = 0
@@ -79,7 +88,7 @@ class Limiter:
         """Before zeroing only the sensor itself can be judged."""
         if self.fault:
             return self.fault
-        for i in range(self.chambers):
+        for i in range(self.sensors):
             if stale_ms[i] > limits.SENSOR_STALE_MS:
                 return self.trip(faults.SENSOR, i)
         return faults.NONE

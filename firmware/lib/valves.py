@@ -4,35 +4,53 @@
 #   - vents are normally open (a dead board leaves no limb under pressure), so
 #     open = de-energised; a board with normally-closed vents energises to open;
 #   - `active` is the pin level that energises a coil (1 for a low-side MOSFET).
-# Every valve has a safe position (inlet closed, vent open). A valve held away from
-# it longer than its maximum on-time is forced back here, at the lowest layer, and
-# stays forced until the core itself asks for the safe position again.
+# On a shared-exhaust board (topology.INLET_EXHAUST) there is no vent per chamber:
+# chamber i's one valve is open when it is fed or vented, and the manifold's exhaust
+# is open while any chamber vents. There the inlets and the exhaust are normally open.
+# Every valve has a safe position (inlet closed, vent open; on a shared-exhaust board
+# inlet and exhaust open). A valve held away from it longer than its maximum on-time
+# is forced back here, at the lowest layer, and stays forced until the core itself
+# asks for the safe position again.
 from micropython import const
 
 _SATURATE = const(0x3FFFFFFF)  # timers stop here instead of growing into big ints
 
 
 class _Bank:
-    """Shared logic: valve k < chambers is inlet k, valve chambers + k is vent k."""
+    """Shared logic over m valves, each with the command that energises it, its safe
+    command and its maximum time away from safe (0 = no limit).
 
-    def __init__(self, chambers, active, vent_normally_open, inlet_max_ms, vent_max_ms):
-        n = chambers
-        self.chambers = n
+    Chamber-vent boards: valve k < chambers is inlet k, valve chambers + k is vent k.
+    Shared-exhaust boards: valve k < chambers is chamber k's valve, valve chambers the exhaust.
+    """
+
+    def __init__(self, chambers, active, energise, safe, max_ms, shared_exhaust=False):
+        self.chambers = chambers
+        self._shared = shared_exhaust
         self._on = 1 if active else 0
-        # Command value at which each valve is energised, and its safe command.
-        self._energise = [1] * n + [0 if vent_normally_open else 1] * n
-        self._safe = [0] * n + [1] * n
-        self._max = [inlet_max_ms] * n + [vent_max_ms] * n  # 0 = no limit
-        self._away = [0] * (2 * n)  # ms commanded away from the safe position
+        self._energise = energise
+        self._safe = safe
+        self._max = max_ms
+        m = len(safe)
+        self._away = [0] * m  # ms commanded away from the safe position
         self.forced = 0  # bitmask of valves currently forced safe by their max on-time
-        self.level = [0] * (2 * n)  # pin level written for each valve
+        self.level = [0] * m  # pin level written for each valve
 
     def write(self, inlet, vent, dt):
         """Apply the core's outputs; dt = ms since the previous write."""
         n = self.chambers
-        for i in range(n):
-            self._set(i, inlet[i], dt)
-            self._set(n + i, vent[i], dt)
+        if self._shared:
+            exhaust = 0
+            for i in range(n):
+                v = vent[i]
+                self._set(i, 1 if (inlet[i] or v) else 0, dt)
+                if v:
+                    exhaust = 1
+            self._set(n, exhaust, dt)
+        else:
+            for i in range(n):
+                self._set(i, inlet[i], dt)
+                self._set(n + i, vent[i], dt)
         self._flush()
 
     def _set(self, k, cmd, dt):
@@ -58,7 +76,7 @@ class _Bank:
     def safe(self):
         """Every chamber open to atmosphere, none fed; written at once."""
         on = self._on
-        for k in range(2 * self.chambers):
+        for k in range(len(self._safe)):
             level = on if self._safe[k] == self._energise[k] else 1 - on
             self._away[k] = 0
             self.level[k] = level
@@ -69,18 +87,26 @@ class _Bank:
     def is_safe(self):
         """True when every valve's written level is its safe level."""
         on = self._on
-        for k in range(2 * self.chambers):
+        for k in range(len(self._safe)):
             want = on if self._safe[k] == self._energise[k] else 1 - on
             if self.level[k] != want:
                 return False
         return True
 
+    def _open(self, k):
+        return (self.level[k] == self._on) == (self._energise[k] == 1)
+
     def inlet_open(self, i):
-        return self.level[i] == self._on  # inlets open when energised
+        """Chamber i connected to the pump side."""
+        if self._shared:
+            return self._open(i) and not self._open(self.chambers)
+        return self._open(i)
 
     def vent_open(self, i):
-        k = self.chambers + i
-        return (self.level[k] == self._on) == (self._energise[k] == 1)
+        """Chamber i open to atmosphere."""
+        if self._shared:
+            return self._open(i) and self._open(self.chambers)
+        return self._open(self.chambers + i)
 
     def _out(self, k, level):
         pass
@@ -89,13 +115,34 @@ class _Bank:
         pass
 
 
-class Valves(_Bank):
-    """One GPIO per valve. Pins come in as Pin objects already set to output."""
+def chamber_vent_layout(n, vent_normally_open, inlet_max_ms, vent_max_ms):
+    """(energise, safe, max_ms) for n NC inlets and n vents."""
+    return ([1] * n + [0 if vent_normally_open else 1] * n, [0] * n + [1] * n,
+            [inlet_max_ms] * n + [vent_max_ms] * n)
 
-    def __init__(self, inlet_pins, vent_pins, active=1, vent_normally_open=True, inlet_max_ms=0, vent_max_ms=0):
-        if len(inlet_pins) != len(vent_pins):
-            raise ValueError("valves: need one vent pin per inlet pin")
-        _Bank.__init__(self, len(inlet_pins), active, vent_normally_open, inlet_max_ms, vent_max_ms)
+
+def shared_exhaust_layout(n, inlet_normally_open, exhaust_normally_open, inlet_max_ms, exhaust_max_ms):
+    """(energise, safe, max_ms) for n chamber valves and one exhaust; safe = all open."""
+    return ([0 if inlet_normally_open else 1] * n + [0 if exhaust_normally_open else 1], [1] * (n + 1),
+            [inlet_max_ms] * n + [exhaust_max_ms])
+
+
+class Valves(_Bank):
+    """One GPIO per valve. Pins come in as Pin objects already set to output.
+
+    Chamber-vent boards: Valves(inlet_pins, vent_pins, ...). Shared-exhaust boards:
+    Valves(inlet_pins, [exhaust_pin], ..., layout=shared_exhaust_layout(...)).
+    """
+
+    def __init__(self, inlet_pins, vent_pins, active=1, vent_normally_open=True, inlet_max_ms=0, vent_max_ms=0,
+                 layout=None):
+        n = len(inlet_pins)
+        shared = layout is not None
+        if len(vent_pins) != (1 if shared else n):
+            raise ValueError("valves: need %s" % ("one exhaust pin" if shared else "one vent pin per inlet pin"))
+        if layout is None:
+            layout = chamber_vent_layout(n, vent_normally_open, inlet_max_ms, vent_max_ms)
+        _Bank.__init__(self, n, active, layout[0], layout[1], layout[2], shared)
         self._pins = [p.value for p in inlet_pins] + [p.value for p in vent_pins]  # bound once
         self.safe()
 
@@ -115,7 +162,9 @@ class ShiftValves(_Bank):
                  inlet_max_ms=0, vent_max_ms=0):
         if len(inlet_bits) != len(vent_bits):
             raise ValueError("valves: need one vent bit per inlet bit")
-        _Bank.__init__(self, len(inlet_bits), active, vent_normally_open, inlet_max_ms, vent_max_ms)
+        n = len(inlet_bits)
+        layout = chamber_vent_layout(n, vent_normally_open, inlet_max_ms, vent_max_ms)
+        _Bank.__init__(self, n, active, layout[0], layout[1], layout[2])
         self._bit = list(inlet_bits) + list(vent_bits)
         top = 0
         for b in self._bit:

@@ -18,10 +18,12 @@ def main():
     pattern = sys.argv[1] if len(sys.argv) > 1 else ""
     passed = 0
     failed = 0
+    module = None
     for fname in sorted(os.listdir(HERE)):
         if not (fname.startswith("test_") and fname.endswith(".py")):
             continue
         # One test file at a time: unload the previous one so the heap holds only what runs.
+        module = None
         for name in list(sys.modules):
             if name not in _baseline:
                 del sys.modules[name]

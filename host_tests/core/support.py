@@ -13,8 +13,11 @@ def ticks_diff(end, start):
 
 
 def board(chambers=4, topology="inlet+vent", hard_limit=2000):
-    return {"name": "test-%dch" % chambers, "chambers": chambers, "topology": topology,
-            "hard_limit_dmmhg": hard_limit}
+    b = {"name": "test-%dch" % chambers, "chambers": chambers, "topology": topology,
+         "hard_limit_dmmhg": hard_limit}
+    if topology == "inlet+exhaust":
+        b["sensor_at"] = "manifold"  # the single-sensor build
+    return b
 
 
 class Bench:

@@ -7,7 +7,7 @@ N = 3
 
 
 def check(lim, pressure, peak=None, mode=None, reached=None, pump=0, vent=None, stale=None, dt=25, inlet=None):
-    return lim.check(dt, pressure, stale or [0] * N, peak or [450] * N, mode or [HOLD] * N,
+    return lim.check(dt, pressure, pressure, stale or [0] * N, peak or [450] * N, mode or [HOLD] * N,
                      reached or [1] * N, pump, inlet or [0] * N, vent or [0] * N)
 
 

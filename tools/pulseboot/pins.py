@@ -27,7 +27,7 @@ CHIPS = {
     },
 }
 
-OUTPUT_KEYS = ("pump_pin", "sensor_clk_pin", "led_pin", "shift_data_pin", "shift_clock_pin",
+OUTPUT_KEYS = ("pump_pin", "exhaust_pin", "sensor_clk_pin", "led_pin", "shift_data_pin", "shift_clock_pin",
                "shift_latch_pin", "shift_enable_pin")
 OUTPUT_LISTS = ("inlet_pins", "vent_pins", "exhaust_pins")
 INPUT_LISTS = ("sensor_data_pins",)

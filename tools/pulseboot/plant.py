@@ -185,7 +185,8 @@ class Plant:
     vent_valves: one vent valve per chamber; exhaust_valve: one shared manifold exhaust.
     """
 
-    def __init__(self, chambers, params, seed=0, vent_valves=True, exhaust_valve=False):
+    def __init__(self, chambers, params, seed=0, vent_valves=True, exhaust_valve=False,
+                 manifold_sensor=False):
         n = int(chambers)
         if n < 1:
             raise ValueError("need at least one chamber")
@@ -200,6 +201,10 @@ class Plant:
         self.params = pr
         self.vent_valves = bool(vent_valves)
         self.exhaust_valve = bool(exhaust_valve)
+        # One sensor on the manifold instead of one per chamber (the cheap single-sensor build).
+        self.manifold_sensor = bool(manifold_sensor)
+        self.sensors = 1 if manifold_sensor else n
+        self._sensed = [0.0]  # the manifold pressure as the one sensor's input
         self.time_ms = 0
         self.true_mmhg = [0.0] * n
         self.manifold_mmhg = 0.0
@@ -229,14 +234,15 @@ class Plant:
         q = max(1, int(pr.sensor_quantum_dmmhg))
         self._q = q
         self._scale = 10.0 / q  # mmHg -> quanta
-        self._off = [rng.uniform(-1.0, 1.0) * pr.sensor_offset_mmhg * 10.0 / q for _ in range(n)]
+        ns = self.sensors
+        self._off = [rng.uniform(-1.0, 1.0) * pr.sensor_offset_mmhg * 10.0 / q for _ in range(ns)]
         sig = pr.sensor_noise_mmhg * 10.0 / q
         self._ntab = [rng.gauss(0.0, 1.0) * sig for _ in range(1 << _NOISE_BITS)]
         self._lo = math.ceil(pr.sensor_min_mmhg * 10.0 / q) * q
         self._hi = math.floor(pr.sensor_max_mmhg * 10.0 / q) * q
-        self._filt = [0.0] * n
+        self._filt = [0.0] * ns
         self._period = float(pr.sensor_period_ms)
-        self._read = [0] * n
+        self._read = [0] * ns
         self._dt_ms = None
         self._hold_h = [1.0] * n
         self._sclock = self._period
@@ -388,6 +394,10 @@ class Plant:
             p[i] = pc
 
         # Sensors: the lag runs continuously, a new sample every sensor_period_ms.
+        if self.manifold_sensor:
+            self._sensed[0] = pm
+            p = self._sensed
+            n = 1
         a = self._alpha
         filt = self._filt
         t = self._sclock + dt_ms
@@ -426,13 +436,14 @@ class Plant:
         self._hold_p = [-1e9] * self.chambers  # recompute the shut-in leak factors
 
     def read_sensors(self, out):
-        """Fill out[i] with chamber i's sensor reading, int dmmHg incl. offset, noise, lag and
-        quantisation; SENSOR_DEAD when the sensor is dead. Readings hold between samples."""
+        """Fill out[i] with sensor i's reading (chamber i's, or out[0] = the manifold's on a
+        single-sensor build), int dmmHg incl. offset, noise, lag and quantisation; SENSOR_DEAD
+        when the sensor is dead. Readings hold between samples."""
         rd = self._read
         if type(out) is list:
-            out[:self.chambers] = rd
+            out[:self.sensors] = rd
         else:
-            for i in range(self.chambers):
+            for i in range(self.sensors):
                 out[i] = rd[i]
 
     def inject(self, fault, chamber=0):
@@ -469,6 +480,7 @@ class Plant:
             self.inlet_open[i] = self._in_tgt[i] = 1
             self._in_left[i] = 0.0
         elif fault == "dead-sensor":
+            i = 0 if self.manifold_sensor else i
             self._dead.append(i)
             self._read[i] = SENSOR_DEAD
         else:  # pump-weak

@@ -12,6 +12,7 @@ from .plant import PRESETS, Plant
 
 import buttons as fw_buttons
 import controller as fw_controller
+import topology as fw_topology
 
 BUTTONS = fw_buttons.NAMES
 Press = namedtuple("Press", "button at_ms long")
@@ -73,7 +74,7 @@ def run(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=
         if ctrl.program != index:
             raise ValueError("program %r needs a vent valve on every chamber; board %s has topology %s"
                              % (program, board_def["name"], board_def.get("topology")))
-        session = Session(ctrl, Plant(board_def["chambers"], params, seed=seed), clock)
+        session = Session(ctrl, plant_for(board_def, params, seed), clock)
         spans = _button_schedule([Press("start", 0, False)] if presses is None else presses)
         session.plant_faults = sorted(plant_faults, key=lambda f: f.at_ms)
         session.run(int(duration_s * 1000), spans, on_tick)
@@ -81,6 +82,13 @@ def run(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=
     finally:
         if vm == "micropython":
             ctrl.close()
+
+
+def plant_for(board_def, params, seed):
+    """The simulated plant plumbed like the board: its valves and where its sensors sit."""
+    vents = fw_topology.chamber_vents(board_def)
+    return Plant(board_def["chambers"], params, seed=seed, vent_valves=vents, exhaust_valve=not vents,
+                 manifold_sensor=fw_topology.single_sensor(board_def))
 
 
 class Session:
@@ -99,7 +107,9 @@ class Session:
     def run(self, duration_ms, spans, on_tick=None):
         ctrl, plant, clock = self.ctrl, self.plant, self.clock
         n = ctrl.chambers
-        readings = [0] * n
+        readings = [0] * plant.sensors
+        shared_exhaust = plant.exhaust_valve
+        valve_open = [0] * n  # inlet valves on a shared-exhaust board (see topology.py)
         believed = [0.0] * n
         names = fw_controller.STATE_NAMES
         fault_names = fw.faults.NAMES
@@ -131,7 +141,11 @@ class Session:
                     believed[i] = pressure[i] / 10
                 on_tick((t, names[ctrl.state], program_names[ctrl.program], fault_names[ctrl.fault],
                          ctrl.pump, plant.true_mmhg, believed, ctrl.inlet, ctrl.vent))
-            plant.step(tick, ctrl.pump, ctrl.inlet, ctrl.vent)
+            if shared_exhaust:
+                exhaust = fw_topology.exhaust_valves(ctrl.inlet, ctrl.vent, valve_open)
+                plant.step(tick, ctrl.pump, valve_open, ctrl.vent, exhaust)
+            else:
+                plant.step(tick, ctrl.pump, ctrl.inlet, ctrl.vent)
             clock.advance(tick)
             t += tick
         self.sim_ms = t - tick

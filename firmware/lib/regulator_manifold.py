@@ -1,0 +1,170 @@
+# Regulator for the single-sensor build: one pressure sensor on the manifold, an inlet
+# valve per chamber and one exhaust valve on the manifold (topology INLET_EXHAUST).
+# A chamber's pressure can only be read while it alone is connected to the manifold and
+# the pump is still: while air flows, the inlet valve's pressure drop makes the manifold
+# read high. So a chamber is filled in pump pulses, each followed by a short pause in
+# which manifold and chamber equalise and are read. Each pulse aims for most of the
+# remaining rise, using the rise per second the last pulse gave (learned per chamber,
+# kept from cycle to cycle, since a bladder stiffens as it fills). While air flows the
+# chamber is always below the manifold, so a pulse also ends the moment the manifold
+# reads the target: the chamber cannot pass it during a pulse. Near the target the pump
+# slows, which shrinks the valve drop and the rise per tick. What overshoots is bled off
+# through the exhaust. Held chambers are shut in and cannot be read (nor topped up).
+from micropython import const
+
+from scheduler import FILL, HOLD
+
+_EQUALISE = const(0)  # pump off, client connected: wait, then read it
+_PULSE = const(1)  # pump on into the client
+_BLEED = const(2)  # client open to atmosphere through the exhaust
+
+
+class ManifoldRegulator:
+    equalise_ms = 150  # manifold settles with the chamber in a few ms; the sensor lags ~50 ms
+    pulse_min_ms = 50
+    pulse_max_ms = 3000
+    tolerance = 10  # dmmHg either side of target counts as reached
+    approach_pct = 70  # aim each pulse at this share of what is left, to come in from below
+    slow_band = 150  # dmmHg below target where pulses run the pump at slow_duty
+    slow_duty = 50
+    gain_start = 50  # dmmHg per second of pulse, a cautious first guess (learned after one pulse)
+    bleed_start = 200  # dmmHg per second of bleed, first guess
+
+    def __init__(self, chambers):
+        n = chambers
+        self.chambers = n
+        self.pump = 0
+        self.inlet = [0] * n
+        self.vent = [1] * n
+        self.reached = [0] * n
+        self.pressure = [0] * n  # each chamber's pressure when last read, dmmHg
+        self.last_error = [0] * n
+        self.gain = [self.gain_start] * n
+        self.bleed = [self.bleed_start] * n
+        self._client = -1
+        self._phase = _EQUALISE
+        self._timer = 0
+        self._from = 0  # what the pulse or bleed started from
+        self._length = 0  # ms the last pulse or bleed lasted
+        self._measuring = -1  # phase the current equalise follows, or -1 for a fresh client
+        self._open_ms = 0  # how long the venting chambers have shared the manifold
+
+    def step(self, dt, mode, target, manifold):
+        client = -1
+        for i in range(self.chambers):
+            if mode[i] == FILL and not self.reached[i]:
+                client = i
+                break
+        if client != self._client:
+            self._client = client
+            self._phase = _EQUALISE
+            self._timer = self.equalise_ms
+            self._measuring = -1
+        if client < 0:
+            self._vent_and_hold(dt, mode, manifold)
+            return
+        self._open_ms = 0
+        for i in range(self.chambers):
+            self.inlet[i] = 0
+            self.vent[i] = 0
+            if mode[i] != FILL and mode[i] != HOLD:
+                self.reached[i] = 0
+        self._serve(client, dt, target[client], manifold)
+
+    def _serve(self, k, dt, target, manifold):
+        phase = self._phase
+        self._timer -= dt
+        if phase != _EQUALISE:
+            self._length += dt
+        if phase == _PULSE:
+            self.inlet[k] = 1
+            if self._timer > 0 and manifold < target:
+                return
+            self._settle(_PULSE)
+        elif phase == _BLEED:
+            self.vent[k] = 1
+            self.pump = 0
+            if self._timer > 0:
+                return
+            self._settle(_BLEED)
+        self.inlet[k] = 1
+        self.vent[k] = 0
+        self.pump = 0
+        if self._phase != _EQUALISE or self._timer > 0:
+            return
+        self.pressure[k] = manifold
+        self._learn(k, manifold)
+        error = target - manifold
+        self.last_error[k] = -error
+        if -self.tolerance <= error <= self.tolerance:
+            self.reached[k] = 1
+            self.inlet[k] = 0
+            return
+        self._from = manifold
+        if error > 0:
+            self._start(_PULSE, error * self.approach_pct * 10 // self.gain[k], self.pulse_max_ms)
+            self.inlet[k] = 1
+            self.pump = self.slow_duty if error < self.slow_band else 100
+        else:
+            self._start(_BLEED, -error * self.approach_pct * 10 // self.bleed[k], 1000)
+            self.inlet[k] = 0
+            self.vent[k] = 1
+
+    def _start(self, phase, length, longest):
+        length = self.pulse_min_ms if length < self.pulse_min_ms else (longest if length > longest else length)
+        self._phase = phase
+        self._timer = length
+        self._length = 0  # counts up: a pulse may end early
+
+
+    def _settle(self, after):
+        self._phase = _EQUALISE
+        self._timer = self.equalise_ms
+        self._measuring = after
+
+    def _learn(self, k, p):
+        # The latest pulse's figure: the bladder stiffens as it fills, so the newest
+        # rate is the best guess for the next, stiffer, step.
+        moved = p - self._from if self._measuring == _PULSE else self._from - p
+        if self._measuring < 0 or moved <= 0 or self._length <= 0:
+            return
+        rate = moved * 1000 // self._length
+        if self._measuring == _PULSE:
+            self.gain[k] = rate or 1
+        else:
+            self.bleed[k] = rate or 1
+
+    def _vent_and_hold(self, dt, mode, manifold):
+        # Nothing to fill: every chamber not held opens to atmosphere through the exhaust.
+        self.pump = 0
+        venting = 0
+        for i in range(self.chambers):
+            self.inlet[i] = 0
+            if mode[i] == HOLD:
+                self.vent[i] = 0
+            else:
+                self.vent[i] = 1
+                self.reached[i] = 0
+                venting += 1
+        if not venting:
+            self._open_ms = 0
+            return
+        self._open_ms += dt
+        if self._open_ms >= self.equalise_ms:
+            self._open_ms = self.equalise_ms
+            self.read_all_open(manifold)
+
+    def read_all_open(self, manifold):
+        """Every chamber open to the manifold reads what the manifold reads."""
+        for i in range(self.chambers):
+            if self.vent[i]:
+                self.pressure[i] = manifold
+
+    def reset(self):
+        self._client = -1
+        self._open_ms = 0
+        self.pump = 0
+        for i in range(self.chambers):
+            self.reached[i] = 0
+            self.inlet[i] = 0
+            self.vent[i] = 1
