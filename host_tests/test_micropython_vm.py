@@ -32,7 +32,7 @@ def test_control_tick_allocates_nothing_under_heap_lock():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     fields = proc.stdout.split()
     figures = dict(zip(fields[::2], fields[1::2]))
-    assert int(figures["ticks"]) > 7000
+    assert int(figures["ticks"]) > 14000  # two sessions: both regulators
     assert int(figures["steady_allocating_ticks"]) == 0
     assert int(figures["allocating_ticks"]) == 0
     assert int(figures["cycles"]) >= 1
