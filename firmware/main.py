@@ -14,8 +14,12 @@ import time
 import buttons
 import crashlog
 import device
+import led
+import settings
 from controller import STATE_NAMES, Controller
+from settings_io import SettingsKeeper
 
+# Settings (program, levels, session length): /settings.json, see lib/settings_io.py.
 CRASH_LOG = "/crash.log"
 CRASH_LOG_BYTES = 2048
 WDT_MS = 2000  # 80 ticks: far above any honest pause, short next to a fill
@@ -24,8 +28,9 @@ ctrl = None  # the running Controller (the host simulator reads it)
 hw = None  # the Device
 
 
-def run(machine, time, hw, ctrl, wdt_ms=WDT_MS):
-    """The control loop, one pass per tick. Returns only by exception."""
+def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None):
+    """The control loop, one pass per tick. Returns only by exception.
+    keeper: a SettingsKeeper, which writes changed settings when the loop is idle."""
     ticks_ms = time.ticks_ms
     ticks_add = time.ticks_add
     ticks_diff = time.ticks_diff
@@ -47,6 +52,8 @@ def run(machine, time, hw, ctrl, wdt_ms=WDT_MS):
             wdt = machine.WDT(timeout=wdt_ms)
         if wdt is not None and (ctrl.fault == 0 or safe):
             wdt.feed()  # the limiter passed, or it tripped and the pins are safe
+        if keeper is not None:
+            keeper.tick(dt, ctrl.state)  # a few comparisons; a rare save never mid-wave
         deadline = ticks_add(deadline, tick)
         wait = ticks_diff(deadline, ticks_ms())
         if wait > 0:
@@ -80,8 +87,13 @@ def main(root=""):
         if hw.buttons.read() & (1 << buttons.MODE):
             print("MODE held at start: outputs safe, control loop not started (REPL free)")
             return
+        keeper = SettingsKeeper(settings.Settings(root + settings.PATH), ctrl)
+        if keeper.restore():
+            # Defaults are running; the file stays as it is until a setting changes.
+            print("settings reset:", keeper.problem)
+            hw.led.show(led.SETTINGS_RESET[2], led.SETTINGS_RESET_MS)
         gc.collect()
-        run(machine, time, hw, ctrl, board.get("wdt_timeout_ms", WDT_MS))
+        run(machine, time, hw, ctrl, board.get("wdt_timeout_ms", WDT_MS), keeper)
     except Exception as e:
         err = e
     finally:

@@ -1,7 +1,7 @@
 # Status LED (and an optional buzzer) from the core's state and fault code, driven by
-# elapsed ms in update(), never by sleeping. The patterns are data: PATTERNS and the
-# FAULT_* figures below are the one place they are defined (the README table is
-# generated from them).
+# elapsed ms in update(), never by sleeping. The patterns are data: PATTERNS, the
+# FAULT_* figures and SETTINGS_RESET below are the one place they are defined (the
+# README's LED table is checked against them by host_tests/test_docs.py).
 from micropython import const
 
 from controller import FAULT, IDLE, PAUSED, RUNNING, ZEROING
@@ -19,6 +19,12 @@ FAULT_ON_MS = const(150)
 FAULT_OFF_MS = const(300)
 FAULT_PAUSE_MS = const(1500)
 FAULT_DESCRIPTION = "N short flashes then a pause, N = fault code"
+# Shown at power-up, over the zeroing/idle/running pattern (never over a fault, which
+# ends it), when the saved settings could not be used and safe defaults are running
+# (main.py): one long flash then three short ones, played SETTINGS_RESET_REPEAT times.
+SETTINGS_RESET = ("settings reset", "one long flash then three short ones",
+                  (900, 300, 100, 100, 100, 100, 100, 600))
+SETTINGS_RESET_REPEAT = const(2)
 
 
 def fault_segments(code):
@@ -37,6 +43,10 @@ def _period(segments):
     return total
 
 
+SETTINGS_RESET_MS = SETTINGS_RESET_REPEAT * _period(SETTINGS_RESET[2])
+_NOTICE = const(-2)  # the pseudo-state of a notice shown over the state's pattern
+
+
 class Led:
     def __init__(self, write, buzzer=None):
         """write: callable taking 1 (on) or 0 (off), e.g. a Pin's bound value method.
@@ -53,20 +63,41 @@ class Led:
         self._t = 0
         self._period = 1
         self._seg = PATTERNS[0][3]  # type: tuple[int, ...]
+        self._notice = self._seg
+        self._notice_period = 1
+        self._notice_ms = 0
         self.level = 0
         write(0)
         if buzzer is not None:
             buzzer(0)
 
+    def show(self, segments, ms):
+        """Play `segments` (on/off pairs, repeating) for `ms` from the next update, over
+        the state's pattern; a fault ends it at once."""
+        self._notice = segments
+        self._notice_period = _period(segments) or 1
+        self._notice_ms = ms
+
     def update(self, dt, state, fault):
-        changed = state != self._state or fault != self._fault
+        shown = state
+        if self._notice_ms > 0:
+            if state == FAULT:
+                self._notice_ms = 0
+            else:
+                self._notice_ms -= dt
+                if self._notice_ms > 0:
+                    shown = _NOTICE
+        changed = shown != self._state or fault != self._fault
         if changed:
-            self._state = state
+            self._state = shown
             self._fault = fault
             self._t = 0  # start each new pattern from its beginning
-            if state == FAULT:
+            if shown == FAULT:
                 n = fault if fault > 0 else 1
                 self._period = n * (FAULT_ON_MS + FAULT_OFF_MS) + FAULT_PAUSE_MS
+            elif shown == _NOTICE:
+                self._seg = self._notice
+                self._period = self._notice_period
             else:
                 self._seg = self._segments.get(state, PATTERNS[0][3])
                 self._period = self._periods.get(state, 1) or 1

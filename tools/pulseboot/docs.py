@@ -1,0 +1,158 @@
+"""Tables in the README that are generated from the code, so they cannot drift from it:
+the wiring of each board (from boards/*.py) and the status LED patterns (from
+firmware/lib/led.py and faults.py). host_tests/test_docs.py checks that the README holds
+every row exactly. After changing a board file or a pattern, print the tables with
+
+    .venv/bin/python -m pulseboot.docs
+
+and paste them into the README.
+"""
+from . import fw, pins
+from .fw import faults
+
+import led as _led  # firmware/lib, importable once fw is loaded
+from controller import STATE_NAMES
+
+
+def _gpio(pin):
+    return "GPIO%d" % pin
+
+
+def _chamber(i, n):
+    where = " (foot)" if i == 0 else (" (most proximal)" if i == n - 1 else "")
+    return "Chamber %d%s" % (i + 1, where)
+
+
+def _valve_notes(normally_open, active):
+    """Every valve coil hangs off an N-MOSFET with a gate pull-down and a flyback diode
+    (said once above the tables); the notes say what differs."""
+    text = "normally open: vented when unpowered" if normally_open else "normally closed: opens when energised"
+    return text + ("" if active else "; energised when the output is low")
+
+
+def _shift_output(bit):
+    return "74HC595 #%d Q%s" % (bit // 8 + 1, "ABCDEFGH"[bit % 8])
+
+
+def wiring_rows(board):
+    """(function, GPIO, notes) for every connection the board file defines."""
+    rows = []
+    n = board["chambers"]
+    chip = pins.CHIPS[board["chip"]]
+    no_pull = chip["input_only"]
+    active = board.get("valve_active", 1)
+    rows.append(("Pump (PWM %g kHz)" % (board.get("pump_pwm_hz", 20000) / 1000), _gpio(board["pump_pin"]),
+                 "gate of a logic-level N-MOSFET (low side), 10k pull-down; flyback diode across the pump"))
+    # Inlets are normally closed beside a vent per chamber; with a shared exhaust the
+    # chambers vent through them, so there they are normally open (device.py's defaults).
+    inlet_no = board.get("inlet_normally_open", "exhaust_pin" in board)
+    vent_no = board.get("vent_normally_open", True)
+    if board.get("valve_driver") == "74hc595":
+        rows.append(("74HC595 SER (serial data)", _gpio(board["shift_data_pin"]),
+                     "SER (pin 14) of register #1; QH' (pin 9) of each register feeds SER of the next"))
+        rows.append(("74HC595 SRCLK (shift clock)", _gpio(board["shift_clock_pin"]),
+                     "SRCLK (pin 11) of every register"))
+        rows.append(("74HC595 RCLK (latch)", _gpio(board["shift_latch_pin"]), "RCLK (pin 12) of every register"))
+        rows.append(("74HC595 /OE (output enable)", _gpio(board["shift_enable_pin"]),
+                     "/OE (pin 13) of every register, 10k pull-up to 3V3: outputs off until the firmware "
+                     "has latched a safe pattern; /SRCLR (pin 10) to 3V3"))
+        for i, bit in enumerate(board["inlet_bits"]):
+            rows.append(("%s inlet valve" % _chamber(i, n), _shift_output(bit), _valve_notes(inlet_no, active)))
+        for i, bit in enumerate(board["vent_bits"]):
+            rows.append(("%s vent valve" % _chamber(i, n), _shift_output(bit), _valve_notes(vent_no, active)))
+    else:
+        for i, pin in enumerate(board["inlet_pins"]):
+            rows.append(("%s inlet valve" % _chamber(i, n), _gpio(pin), _valve_notes(inlet_no, active)))
+        for i, pin in enumerate(board.get("vent_pins", ())):
+            rows.append(("%s vent valve" % _chamber(i, n), _gpio(pin), _valve_notes(vent_no, active)))
+        if "exhaust_pin" in board:
+            rows.append(("Exhaust valve (manifold)", _gpio(board["exhaust_pin"]),
+                         _valve_notes(board.get("exhaust_normally_open", True), active)))
+    if board.get("sensor", "hx710b") == "hx710b":
+        rows.append(("HX710B SCK (clock)", _gpio(board["sensor_clk_pin"]), "SCK of every sensor module (shared)"))
+        manifold = board.get("sensor_at", "chamber") == "manifold"
+        for i, pin in enumerate(board["sensor_data_pins"]):
+            what = "Manifold sensor" if manifold else "%s sensor" % _chamber(i, n)
+            note = "HX710B DOUT, 10k pull-up to 3V3"
+            if pin in no_pull:
+                note += " (input-only pin)"
+            rows.append(("%s, HX710B OUT" % what, _gpio(pin), note))
+    else:
+        for i, pin in enumerate(board["sensor_adc_pins"]):
+            rows.append(("%s sensor, analog out" % _chamber(i, n), _gpio(pin),
+                         "ADC1 at 11 dB: divide the sensor's output to stay within 0.15-2.45 V"))
+    button_active = board.get("button_active", 0)
+    for name in ("start", "mode", "up", "down"):
+        pin = board["button_pins"][name]
+        if button_active:
+            note = "to 3V3 when pressed; 10k pull-down to GND"
+        elif pin in no_pull or not board.get("button_pull_up", True):
+            note = "to GND when pressed; 10k pull-up to 3V3 (this pin has no internal pull-up)"
+        else:
+            note = "to GND when pressed; internal pull-up"
+        rows.append(("%s button" % name.upper(), _gpio(pin), note))
+    if board.get("led_kind", "pin") == "ws2812":
+        rows.append(("Status LED (WS2812)", _gpio(board["led_pin"]),
+                     "the board's own RGB LED, driven as one pixel: nothing to wire"))
+    else:
+        level = "high" if board.get("led_active", 1) else "low"
+        rows.append(("Status LED", _gpio(board["led_pin"]), "LED with a 330 ohm series resistor, on when %s" % level))
+    if "buzzer_pin" in board:
+        rows.append(("Buzzer (active)", _gpio(board["buzzer_pin"]),
+                     "sounds the fault pattern; through a transistor if it draws more than 10 mA"))
+    return rows
+
+
+def markdown_row(cells):
+    return "| " + " | ".join(cells) + " |"
+
+
+def wiring_table(board):
+    lines = ["| function | GPIO | notes |", "| --- | --- | --- |"]
+    lines += [markdown_row(r) for r in wiring_rows(board)]
+    return "\n".join(lines)
+
+
+def _timing(segments):
+    """'on 150, off 300 (x2); on 150, off 1800': the on/off pairs, runs of equal ones counted."""
+    parts = []
+    i = 0
+    while i < len(segments):
+        pair = segments[i:i + 2]
+        run = 1
+        while segments[i + 2 * run:i + 2 * run + 2] == pair:
+            run += 1
+        parts.append("on %d, off %d" % tuple(pair) + (" (x%d)" % run if run > 1 else ""))
+        i += 2 * run
+    return "; ".join(parts)
+
+
+def led_rows():
+    """(LED, when, looks like, ms) for every state, the settings-reset notice and every fault code."""
+    rows = []
+    for state, name, what, segments in _led.PATTERNS:
+        rows.append((name, "`%s`" % STATE_NAMES[state], what, _timing(segments)))
+    name, what, segments = _led.SETTINGS_RESET
+    rows.append((name, "the first %g s after start-up, when the saved settings were unusable and defaults run"
+                 % (_led.SETTINGS_RESET_MS / 1000), what, _timing(segments)))
+    for code in range(1, len(faults.NAMES)):
+        flashes = "1 short flash" if code == 1 else "%d short flashes" % code
+        rows.append(("fault %d" % code, "`FAULT` `%s`" % faults.NAMES[code], "%s, then a pause" % flashes,
+                     _timing(_led.fault_segments(code))))
+    return rows
+
+
+def led_table():
+    lines = ["| LED | when | looks like | on/off ms, repeating |", "| --- | --- | --- | --- |"]
+    lines += [markdown_row(r) for r in led_rows()]
+    return "\n".join(lines)
+
+
+def main():
+    for name in fw.board_names():
+        print("#### `%s`\n\n%s\n" % (name, wiring_table(fw.load_board(name))))
+    print(led_table())
+
+
+if __name__ == "__main__":
+    main()
