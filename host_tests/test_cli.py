@@ -70,6 +70,8 @@ BAD = [
     (["sim", "--lev", "40"], "unexpected argument '--lev'", "--level"),  # no abbreviations
     (["sim", "stray"], "unexpected argument 'stray'", "--program"),
     (["sim", "--summary=yes"], "--summary takes no value"),
+    (["sim", "--shell", "fpga"], "unknown shell 'fpga'", "device, core"),
+    (["sim", "--shell"], "--shell needs a value", "device", "core"),
     (["frob"], "unknown command 'frob'", *COMMANDS),
     ([], "missing command", *COMMANDS),
     (["programs", "--board", "x"], "unknown board 'x'", *BOARDS),
@@ -167,6 +169,24 @@ def test_summary_last_line_is_json(capsys):
     assert summary["sim_s"] == pytest.approx(120)
     assert summary["wall_s"] > 0
     assert isinstance(summary["faults"], list)
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_both_shells_give_the_same_columns_and_summary_keys(capsys, tmp_path, board):
+    summaries, traces = {}, {}
+    for shell in (None, "core"):  # None: the default, the device shell
+        path = tmp_path / f"{shell}.csv"
+        code, out, _ = run(capsys, "sim", "--board", board, "--duration", 30, "--trace", path, "--summary",
+                           *(["--shell", shell] if shell else []))
+        assert code == 0
+        summaries[shell] = json.loads(out.splitlines()[-1])
+        traces[shell] = read_trace(path)
+    device, core = summaries[None], summaries["core"]
+    assert (device["shell"], core["shell"]) == ("device", "core")
+    assert set(device) == set(core) >= SUMMARY_KEYS
+    assert list(traces[None]) == list(traces["core"]) == columns(fw.load_board(board)["chambers"])
+    assert traces[None]["t_ms"] == traces["core"]["t_ms"]
+    assert traces[None]["state"] == traces["core"]["state"] and "RUNNING" in traces[None]["state"]
 
 
 def test_summary_passes_choices_through(capsys):

@@ -5,6 +5,8 @@ import pathlib
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pulseboot import fw, sil, sim
 from pulseboot.analysis import Recorder
 from pulseboot.trace import TraceWriter, read_trace
@@ -126,3 +128,82 @@ def test_mode_held_at_power_up_leaves_outputs_safe_and_the_repl_free():
 
 def test_main_py_stays_small():
     assert len(pathlib.Path(MAIN).read_text().splitlines()) < 150
+
+
+# ---- `pulseboot sim`'s default shell ---------------------------------------------------------
+
+
+def rows_of(**kw):
+    rows = []
+    summary = sim.run(on_tick=lambda r: rows.append((*r[:5], list(r[5]), list(r[6]), list(r[7]), list(r[8]))), **kw)
+    return summary, rows
+
+
+@pytest.mark.parametrize("board,program", [("esp32-devkitc-4ch", "recovery"), ("esp32s3-8ch", "gradient")])
+def test_the_device_shell_is_the_default_and_drives_what_the_core_commands(board, program):
+    # Program and level reach main.py through settings.json on the simulated flash, as on
+    # the device; the drivers add nothing of their own: same states, pump and valves as
+    # the core shell, tick for tick.
+    kw = dict(board=board, program=program, level_mmhg=55, duration_s=75, plant="large-leg", seed=5)
+    device, d_rows = rows_of(**kw)
+    core, c_rows = rows_of(shell="core", **kw)
+    assert device.pop("shell") == "device" and core.pop("shell") == "core"
+    assert device == core and device["level_mmhg"] == 55
+    assert len(d_rows) == len(c_rows) == 3001
+    for d, c in zip(d_rows, c_rows):
+        assert d[:4] == c[:4] and d[7:] == c[7:], (d, c)
+        assert d[4] == c[4] or abs(d[4] - c[4]) <= 1  # 16-bit PWM, back to whole %
+        assert d[5] == pytest.approx(c[5], abs=0.01)
+    assert {r[2] for r in d_rows} == {program}
+    assert any(r[7][-1] for r in d_rows)  # the wave reached the most proximal chamber
+
+
+def test_the_device_shell_ends_on_the_last_tick_the_core_shell_has():
+    device, d_rows = rows_of(duration_s=10.01)
+    core, c_rows = rows_of(duration_s=10.01, shell="core")
+    assert [r[0] for r in d_rows] == [r[0] for r in c_rows] and d_rows[-1][0] == 10_000
+    assert device["sim_s"] == core["sim_s"] == 10.0
+
+
+def test_the_device_shell_boots_from_a_board_file_only():
+    b = dict(fw.load_board(fw.DEFAULT_BOARD), chambers=5, name="test-5ch")
+    with pytest.raises(ValueError, match=r"boots from a board file.*shell .core."):
+        sim.run(board_def=b, duration_s=1, shell="device")
+    with pytest.raises(ValueError, match=r"^unknown shell 'fpga'; allowed: device, core$"):
+        sim.run(duration_s=1, shell="fpga")
+    assert sim.run(board_def=b, duration_s=1)["shell"] == "core"  # a board dict: the core by default
+
+
+def test_after_a_crash_the_trace_runs_on_to_the_end_in_the_safe_state(tmp_path):
+    main = broken_copy(tmp_path, 'if ctrl.pump and ctrl.pressure[0] > 200: raise RuntimeError("injected fault")')
+    rows = []
+    result = sil.run_sil(fw.DEFAULT_BOARD, duration_ms=20_000, on_tick=rows.append, main_path=main, end_ms=20_000)
+    assert result["ended"] == "reset" and result["final"]["state"] == "RESET"
+    assert [r[0] for r in rows] == list(range(0, 20_001, 25))  # one row per tick, none missing
+    after = [r for r in rows if r[1] == "RESET"]
+    assert after and all(r[4] == 0 and r[7] == [0] * 4 and r[8] == [1] * 4 for r in after)
+
+
+def test_mode_held_at_power_up_runs_on_as_the_repl_would():
+    rows = []
+    result = sil.run_sil(fw.DEFAULT_BOARD, duration_ms=2000, presses=[sim.Press("mode", 0, True)], on_tick=rows.append,
+                         end_ms=2000)
+    assert result["ended"] == "returned" and result["ticks"] == 0
+    assert {r[1] for r in rows} == {"REPL"} and rows[-1][0] == 2000
+    assert all(r[4] == 0 and r[8] == [1] * 4 for r in rows)
+    assert "MODE held at start" in result["console"]
+
+
+# ---- the fakes are the same in both interpreters -------------------------------------------
+
+
+@given(st.lists(st.integers(0, (1 << 24) - 1), min_size=1, max_size=12))
+def test_the_fast_hx710b_rows_are_the_plain_ones(words):
+    # CPython splits words into DOUT rows with C string operations; MicroPython (and
+    # fake_parts.bit_rows) with integer arithmetic. Both must give the same levels.
+    from pulseboot import fake_parts, fakes
+
+    encode, converting, rows = fakes.CODEC
+    assert converting == encode((1 << 24) - 1)
+    fast = rows([encode(w) for w in words])
+    assert [list(r) for r in fast] == fake_parts.bit_rows(words)

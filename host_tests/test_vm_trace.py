@@ -1,14 +1,16 @@
 """`pulseboot sim --vm micropython`: the firmware inside the MicroPython VM gives the same trace.
 
-The plant stays in CPython; only the control core moves into the MicroPython unix port
-(tools/mp/vm_shell.py, driven by pulseboot.vmlink). Every comparison is byte for byte.
+The plant stays in CPython. With `--shell device` (the default) the unmodified main.py, its
+drivers and the fake pins run in the MicroPython unix port (tools/mp/sil_shell.py, driven by
+pulseboot.sil_link); with `--shell core` the control core alone does (tools/mp/vm_shell.py,
+driven by pulseboot.vmlink). Every comparison is byte for byte.
 """
 import json
 import os
 import signal
 
 import pytest
-from pulseboot import cli, fw, sim, vm, vmlink
+from pulseboot import cli, fw, sil_link, sim, vm, vmlink
 from pulseboot.trace import TraceWriter, read_trace
 
 DURATION_S = 90  # a full gradient wave with its release, and several recovery cycles
@@ -16,15 +18,21 @@ DURATION_S = 90  # a full gradient wave with its release, and several recovery c
 
 @pytest.fixture
 def vm_starts(monkeypatch):
-    """Counts RemoteController start-ups, so a test knows the VM really ran."""
+    """Which VM shells started, as (shell, board name): a test then knows the VM really ran."""
     starts = []
     original = vmlink.RemoteController.__init__
+    run_in_vm = sil_link.run_in_vm
 
     def counting(self, *args, **kw):
-        starts.append(args[0]["name"])
+        starts.append(("core", args[0]["name"]))
         original(self, *args, **kw)
 
+    def counting_device(job, rec, **kw):
+        starts.append(("device", job["board"]["name"]))
+        return run_in_vm(job, rec, **kw)
+
     monkeypatch.setattr(vmlink.RemoteController, "__init__", counting)
+    monkeypatch.setattr(sil_link, "run_in_vm", counting_device)
     return starts
 
 
@@ -52,33 +60,37 @@ def assert_identical(out):
     assert c_summary == m_summary
 
 
+@pytest.mark.parametrize("shell", sim.SHELLS)
 @pytest.mark.parametrize("seed", [0, 7])
 @pytest.mark.parametrize("plant", ["small-leg", "large-leg"])
 @pytest.mark.parametrize("program", ["gradient", "recovery"])
-def test_trace_is_byte_identical_under_micropython(capsys, tmp_path, vm_starts, program, plant, seed):
+def test_trace_is_byte_identical_under_micropython(capsys, tmp_path, vm_starts, program, plant, seed, shell):
     out = sim_both(capsys, tmp_path, "--program", program, "--plant", plant, "--seed", seed,
-                   "--duration", DURATION_S)
-    assert vm_starts == [fw.DEFAULT_BOARD]
+                   "--duration", DURATION_S, "--shell", shell)
+    assert vm_starts == [(shell, fw.DEFAULT_BOARD)]
     assert_identical(out)
     cols = read_trace(tmp_path / "cpython.csv")
     assert 1 in cols["in4"] and 1 in cols["in1"]  # the wave reached the most proximal chamber
-    assert "RUNNING" in cols["state"]
-    assert out["cpython"][1]["faults"] == []
+    assert "RUNNING" in cols["state"] and set(cols["program"]) == {program}
+    assert out["cpython"][1]["faults"] == [] and out["cpython"][1]["shell"] == shell
 
 
-def test_trace_is_identical_with_button_presses(capsys, tmp_path, vm_starts):
+@pytest.mark.parametrize("shell", sim.SHELLS)
+def test_trace_is_identical_with_button_presses(capsys, tmp_path, vm_starts, shell):
     # Pause, resume and a level change mid-session.
-    out = sim_both(capsys, tmp_path, "--program", "gradient", "--duration", 60, "--seed", 2,
+    out = sim_both(capsys, tmp_path, "--program", "gradient", "--duration", 60, "--seed", 2, "--shell", shell,
                    "--press", "start@0", "--press", "start@20", "--press", "start@25", "--press", "up@30")
-    assert vm_starts == [fw.DEFAULT_BOARD]
+    assert vm_starts == [(shell, fw.DEFAULT_BOARD)]
     assert_identical(out)
     states = read_trace(tmp_path / "cpython.csv")["state"]
     assert "PAUSED" in states and states[-1] == "RUNNING"
+    assert out["micropython"][1]["level_mmhg"] == 50.0
 
 
-def test_trace_is_identical_across_a_stop_and_a_program_change(capsys, tmp_path, vm_starts):
+@pytest.mark.parametrize("shell", sim.SHELLS)
+def test_trace_is_identical_across_a_stop_and_a_program_change(capsys, tmp_path, vm_starts, shell):
     # Long START stops; MODE in IDLE moves to the next program, whose level then changes.
-    out = sim_both(capsys, tmp_path, "--duration", 60, "--plant", "large-leg",
+    out = sim_both(capsys, tmp_path, "--duration", 60, "--plant", "large-leg", "--shell", shell,
                    "--press", "start@0", "--press", "start@10:long", "--press", "mode@15",
                    "--press", "up@16", "--press", "start@17")
     assert_identical(out)
@@ -87,27 +99,63 @@ def test_trace_is_identical_across_a_stop_and_a_program_change(capsys, tmp_path,
     assert out["micropython"][1]["targets_mmhg"] == [75.0] * 4  # recovery at 70 + 5 mmHg
 
 
-def test_trace_is_identical_on_the_eight_chamber_board(capsys, tmp_path, vm_starts):
-    out = sim_both(capsys, tmp_path, "--board", "esp32s3-8ch", "--program", "recovery", "--duration", 45)
-    assert vm_starts == ["esp32s3-8ch"]
+@pytest.mark.parametrize("shell", sim.SHELLS)
+def test_trace_is_identical_on_the_eight_chamber_board(capsys, tmp_path, vm_starts, shell):
+    # The device shell drives this board's valves through two 74HC595s and reads eight HX710Bs.
+    out = sim_both(capsys, tmp_path, "--board", "esp32s3-8ch", "--program", "recovery", "--duration", 45,
+                   "--shell", shell)
+    assert vm_starts == [(shell, "esp32s3-8ch")]
     assert_identical(out)
 
 
+@pytest.mark.parametrize("shell", sim.SHELLS)
 @pytest.mark.parametrize("kind,chamber,code", [("leak", 1, "LEAK"), ("dead-sensor", 3, "SENSOR")])
-def test_trace_is_identical_through_a_plant_fault(tmp_path, vm_starts, kind, chamber, code):
+def test_trace_is_identical_through_a_plant_fault(tmp_path, vm_starts, kind, chamber, code, shell):
     # A fault latches, a long START clears it, START runs again. dead-sensor sends the
-    # no-reading marker (a negative value) through the pipe.
+    # no-reading marker (a negative value) through the pipe; on the device shell the
+    # HX710B's DOUT then stays high.
     presses = [sim.Press("start", 0, False), sim.Press("start", 60000, True), sim.Press("start", 70000, False)]
     summaries = {}
     for which in sim.VMS:
         with TraceWriter(tmp_path / f"{which}.csv", 4) as writer:
             summaries[which] = sim.run(program="gradient", duration_s=DURATION_S, plant="large-leg", seed=3,
-                                       presses=presses, on_tick=writer, vm=which,
+                                       presses=presses, on_tick=writer, vm=which, shell=shell,
                                        plant_faults=[sim.PlantFault(kind, 20000, chamber)])
-    assert vm_starts == [fw.DEFAULT_BOARD]
+    assert vm_starts == [(shell, fw.DEFAULT_BOARD)]
     assert (tmp_path / "cpython.csv").read_bytes() == (tmp_path / "micropython.csv").read_bytes()
     assert summaries["cpython"] == summaries["micropython"]
     assert summaries["cpython"]["faults"][0]["code"] == code
+
+
+def test_a_crash_in_main_py_is_the_same_safe_state_under_micropython(tmp_path, vm_starts):
+    # The SIL proof, in both interpreters: an exception in a copy of main.py's loop, the
+    # finally's safe state, the crash log, the reset, boot.py, and the chambers venting.
+    from test_sil import broken_copy
+
+    main = broken_copy(tmp_path, 'if ctrl.pump and ctrl.pressure[0] > 200: raise RuntimeError("injected fault")')
+    logs = {}
+    for which in sim.VMS:
+        flash = tmp_path / which
+        flash.mkdir()
+        with TraceWriter(tmp_path / f"{which}.csv", 4) as writer:
+            result = sim_sil(main, flash, writer, which)
+        assert result["ended"] == "reset"
+        logs[which] = result["crash_log"]
+    assert vm_starts == [("device", fw.DEFAULT_BOARD)]
+    assert (tmp_path / "cpython.csv").read_bytes() == (tmp_path / "micropython.csv").read_bytes()
+    assert logs["cpython"] == logs["micropython"] and "RuntimeError: injected fault" in logs["cpython"]
+    t = read_trace(tmp_path / "micropython.csv")
+    first = t["state"].index("RESET")
+    assert t["pump"][first - 1] > 0 and t["in1"][first - 1] == 1  # crashed mid-fill ...
+    assert all(t["pump"][i] == 0 and t["out1"][i] == 1 for i in range(first, len(t["state"])))  # ... then safe
+    assert t["p1"][-1] < 5.0
+
+
+def sim_sil(main, flash, writer, which):
+    from pulseboot import sil
+
+    return sil.run_sil(fw.DEFAULT_BOARD, duration_ms=30_000, on_tick=writer, main_path=main, flash_dir=flash,
+                       tail_ms=3000, vm=which)
 
 
 # ---- the link itself -----------------------------------------------------------------------
@@ -140,14 +188,15 @@ def test_unknown_vm_is_a_one_line_usage_error(capsys):
         sim.run(vm="x", duration_s=1)
 
 
-def test_a_dying_vm_is_one_line_with_its_stderr(capsys, tmp_path, monkeypatch):
-    shell = tmp_path / "dies.py"
-    shell.write_text("import sys\nsys.stdin.readline()\nraise OSError('bench power cut')\n")
-    monkeypatch.setattr(vmlink, "SHELL", shell)
+@pytest.mark.parametrize("shell", sim.SHELLS)
+def test_a_dying_vm_is_one_line_with_its_stderr(capsys, tmp_path, monkeypatch, shell):
+    script = tmp_path / "dies.py"
+    script.write_text("import sys\nsys.stdin.readline()\nraise OSError('bench power cut')\n")
+    monkeypatch.setattr(vmlink if shell == "core" else sil_link, "SHELL", script)
     with pytest.raises(vmlink.VMError, match=r"at start-up.*OSError: bench power cut") as info:
-        sim.run(vm="micropython", duration_s=1)
+        sim.run(vm="micropython", duration_s=1, shell=shell)
     assert "\n" not in str(info.value)
-    code = cli.main(["sim", "--vm", "micropython", "--duration", "1"])
+    code = cli.main(["sim", "--vm", "micropython", "--duration", "1", "--shell", shell])
     _out, err = capsys.readouterr()
     assert code == 1 and err.count("\n") == 1
     assert err.startswith("pulseboot sim: MicroPython VM exited with status 1") and "bench power cut" in err
@@ -161,6 +210,15 @@ def test_a_vm_killed_mid_run_is_reported_with_the_tick():
     with pytest.raises(vmlink.VMError, match=r"exited with status -9 at tick [12]\b"):
         remote.step(25, [0] * 4, 0)
     remote.close()  # again: harmless
+
+
+def test_a_vm_dying_mid_run_on_the_device_shell_is_reported_with_the_tick(tmp_path):
+    from pulseboot import sil
+    from test_sil import broken_copy
+
+    main = broken_copy(tmp_path, "if ctrl.pump: sys.exit(3)")  # SystemExit: past main.py's except
+    with pytest.raises(vmlink.VMError, match=r"^MicroPython VM exited with status 3 at tick \d+ \(no reply\)"):
+        sil.run_sil(fw.DEFAULT_BOARD, duration_ms=10_000, main_path=main, vm="micropython")
 
 
 def test_missing_micropython_is_one_line(capsys, monkeypatch):

@@ -81,10 +81,13 @@ def _sim_parser(buttons, presets, default_preset):
     p.option("--trace", "FILE.csv", "a file path to write", "write a CSV row per 25 ms tick")
     p.option("--plot", "FILE.png", "a file path to write", "write a PNG of pressures, pump and valves")
     p.option("--summary", help="print the run summary as one JSON object on the last line")
-    from pulseboot.sim import VMS  # loaded already: cmd_sim imports sim first
+    from pulseboot.sim import SHELLS, VMS  # loaded already: cmd_sim imports sim first
 
     p.option("--vm", "{cpython,micropython}", "one of " + ", ".join(VMS),
              "where the firmware runs: here, or the MicroPython unix port over a pipe (default cpython)")
+    p.option("--shell", "{device,core}", "one of " + ", ".join(SHELLS),
+             "what runs: the unmodified main.py and drivers on fake pins, or the control core "
+             "alone (default device)")
     # Later options (--fault KIND[@SECONDS][:CHAMBER]) slot in here and in _sim_kwargs.
     return p
 
@@ -163,6 +166,7 @@ def _sim_kwargs(args, sim, plant):
         kw["presses"] = sorted(presses, key=lambda p: p.at_ms)
     if args.vm is not None:
         kw["vm"] = _choose("vm", args.vm, sim.VMS, "cpython")
+    kw["shell"] = _choose("shell", args.shell, sim.SHELLS, "device")
     return kw
 
 

@@ -1,52 +1,106 @@
-"""Host stand-ins for MicroPython's `machine`, `time` and `neopixel`, backed by the plant.
+"""Host stand-ins for MicroPython's `machine`, `time` and `neopixel`, on a virtual board.
 
-A World holds one virtual board: its pins, the simulated plant and the virtual clock.
-`world.machine`, `world.time` and `world.neopixel` are module objects that the
-unmodified firmware imports in place of the real ones (see sil.py). Outputs are read
-back at the pin level, so the plant sees what the drivers really drove:
+A World holds one virtual board: its pins and parts (fake_parts.py), the virtual clock,
+the scripted buttons and the pneumatics behind the pins (`plant`: the simulated plant,
+stepped with what the pins command). `world.machine`, `world.time` and `world.neopixel`
+are what the unmodified firmware imports in place of the real modules (see sil.py).
+Outputs are read back at the pin level, so the plant sees what the drivers really drove:
 
 * HX710B modules answer on their DOUT pins, sharing the clock pin the board names,
   with the plant's readings converted to 24-bit counts at the board's counts_per_mmhg;
   they saturate, convert at 10 or 40 Hz by the pulse count, and a dead sensor never
   reports ready.
-* Valve pins (GPIO or a 74HC595 chain with /OE) and the pump PWM set the plant's
-  commanded inlet/vent/pump.
+* Valve pins (GPIO, a 74HC595 chain with /OE, or chamber valves and one shared exhaust)
+  and the pump PWM set the plant's inlet/vent/exhaust and pump duty.
 * Button pins read the scripted presses; Pin.irq handlers fire on their edges.
 * WDT bites (MachineReset('wdt')) when not fed within its timeout of virtual time.
 * time.sleep_ms() is where virtual time passes: it calls world.on_tick (the end of
   one control tick), raises StopSimulation once world.stop_ms is reached, then steps
   the plant and the clock.
+
+Like fake_parts.py, this file runs under CPython and inside the MicroPython unix port
+(tools/mp/sil_shell.py, where the plant is a pipe back to CPython). What only CPython
+has (real module objects, pin reads that are C calls, a faster bit splitter, the seeded
+draws) changes how fast the same thing happens, never what happens.
 """
 
-import random
-import time as _real_time
-import types
+from .clock import VirtualClock
+from .fake_machine import FakePinError, MachineReset, StopSimulation, make_machine, make_neopixel, make_time
+from .fake_parts import PLAIN, Fake595, FakeHX710B, HX710BBus, PinState
 
-from .clock import TICKS_MAX, VirtualClock, ticks_add, ticks_diff
-from .fake_parts import Fake595, FakeHX710B, PinState
+__all__ = ["FakePinError", "MachineReset", "StopSimulation", "World", "draw", "sensor_count"]
 
+try:  # CPython: a pin read is one C call
+    from functools import partial as _partial
+    from operator import getitem as _getitem
 
-class StopSimulation(BaseException):
-    """Virtual time is up. A BaseException, so firmware `except Exception` lets it pass."""
+    def reader(levels, i):
+        """A zero-argument callable returning levels[i] (a pin's source)."""
+        return _partial(_getitem, levels, i)
+except ImportError:  # MicroPython
+    def reader(levels, i):
+        return lambda: levels[i]
 
+try:  # CPython: a word becomes 24 bytes of 0/1 (cached per reading), zip() makes the rows
+    _TO_BITS = bytes.maketrans(b"01", b"\x00\x01")
 
-class MachineReset(BaseException):
-    """machine.reset() or a watchdog bite; `cause` is 'reset', 'soft' or 'wdt'."""
+    def _word_bytes(word):
+        return format(word, "024b").encode().translate(_TO_BITS)
 
-    def __init__(self, cause):
-        super().__init__(cause)
-        self.cause = cause
+    CODEC = (_word_bytes, b"\x01" * 24, lambda items: list(zip(*items)))
+except AttributeError:  # MicroPython has no bytes.maketrans
+    CODEC = PLAIN
 
-
-class FakePinError(Exception):
-    """Firmware did something the real pin would not do (e.g. drive an input)."""
+try:
+    from math import ceil as _ceil
+    from random import Random as _Random
+except ImportError:  # MicroPython: the CPython side draws and sends them (see draw())
+    _Random = None
 
 
 BUTTON_NAMES = ("start", "mode", "up", "down")  # bit order, as firmware/lib/buttons.py
-class World:
-    """One simulated board: pins, plant, clock, scripted buttons."""
+_U16 = 65535
 
-    def __init__(self, board=None, plant=None, clock=None, spans=(), seed=0):
+
+def sensor_count(board):
+    if board is None:
+        return 0
+    if board.get("sensor", "hx710b") == "analog":
+        return len(board["sensor_adc_pins"])
+    return len(board.get("sensor_data_pins", ()))
+
+
+def shift_stages(board):
+    bits = list(board["inlet_bits"]) + list(board["vent_bits"])
+    return (max(bits) // 8 + 1) * 8
+
+
+def draw(board, seed):
+    """What a board's parts power up with, from the seed (CPython's random, so a seed gives
+    the same board in both interpreters): (HX710B phases in whole ms, one per sensor, and
+    the 74HC595 chain's (shift, latch) contents or None)."""
+    rng = _Random(seed)
+    phases = []
+    if board.get("sensor", "hx710b") == "hx710b":
+        # A module's first conversion ends somewhere in the first 25 ms. Time moves in whole
+        # ms, so a phase of 12.3 ms behaves as 13: rounded up, it is the same, and an int.
+        phases = [_ceil(rng.uniform(0.0, 25.0)) for _ in board["sensor_data_pins"]]
+    shift = None
+    if board.get("valve_driver") == "74hc595":
+        stages = shift_stages(board)
+        shift = (rng.getrandbits(stages), rng.getrandbits(stages))
+    return phases, shift
+
+
+class World:
+    """One simulated board: pins, parts, plant, clock, scripted buttons.
+
+    board: a board dict (None: bare pins, for driver tests); plant: an object with
+    step(dt_ms, pump_duty, inlet, vent, exhaust) and read_sensors(out); spans: button
+    presses as (start_ms, end_ms, bit); seed or draws: what the parts power up with
+    (see draw()); readings: the sensors' first readings where no plant is there to ask."""
+
+    def __init__(self, board=None, plant=None, clock=None, spans=(), seed=0, draws=None, readings=None):
         self.clock = clock or VirtualClock()
         self.plant = plant
         self.board = board
@@ -59,17 +113,32 @@ class World:
         self.on_tick = None
         self.on_advance = None  # called after each step of virtual time (plant faults)
         self.stop_ms = None
-        self.sensors = []
+        self.sensors = []  # FakeHX710B, sensor order
+        self.buses = []  # HX710BBus per clock pin
         self.shift = None
-        self.readings = [0] * (plant.chambers if plant else 0)
+        self.readings = [0] * sensor_count(board)
+        self.outputs = None  # what the pins commanded at the end of the last tick (sample())
         self._us = 0
-        self.machine = _make_machine(self)
-        self.time = _make_time(self)
-        self.neopixel = _make_neopixel(self)
+        self._irq = []  # PinStates with an interrupt handler
+        self._buttons = None  # level of each button pin, bit order
+        self._valves = ()  # (PinState or 74HC595 stage, opens when energised) per valve
+        self._chambers = board["chambers"] if board is not None else 0
+        self._shared_exhaust = False
+        self._on = 1
+        self._pump = None
+        self._zeros = [0] * self._chambers
+        self._valve_view = None  # sample()'s valve lists while no valve pin changes
+        self._mask = -1  # the buttons pressed when virtual time last moved
+        self.machine = make_machine(self)
+        self.time = make_time(self)
+        self.neopixel = make_neopixel(self)
         if plant is not None:
             plant.read_sensors(self.readings)
+        if readings is not None:
+            self.readings[:] = readings
         if board is not None:
-            self._wire(board, random.Random(seed))
+            self._wire(board, draws if draws is not None else draw(board, seed))
+        self._refresh()
 
     def pin(self, pin_id):
         s = self.pins.get(pin_id)
@@ -78,31 +147,45 @@ class World:
         return s
 
     # ---- wiring a board ------------------------------------------------------------
-    def _wire(self, board, rng):
-        active = board.get("button_active", 0)
+    def _wire(self, board, draws):
+        phases, power_on = draws
+        self._button_active = 1 if board.get("button_active", 0) else 0
+        self._buttons = [1 - self._button_active] * len(BUTTON_NAMES)
         for bit, name in enumerate(BUTTON_NAMES):
-            self.pin(board["button_pins"][name]).source = self._button(1 << bit, active)
+            self.pin(board["button_pins"][name]).source = reader(self._buttons, bit)
         if board.get("sensor", "hx710b") == "hx710b":
             cpm = board.get("sensor_counts_per_mmhg", 107365)
-            clock = self.pin(board["sensor_clk_pin"])
+            bus = HX710BBus(self, self.pin(board["sensor_clk_pin"]), CODEC)
+            self.buses.append(bus)
             for i, p in enumerate(board["sensor_data_pins"]):
-                chip = FakeHX710B(self, i, cpm if isinstance(cpm, int) else cpm[i], rng.uniform(0.0, 25.0))
+                chip = FakeHX710B(bus, i, cpm if isinstance(cpm, int) else cpm[i], phases[i])
                 self.sensors.append(chip)
-                self.pin(p).source = chip.dout
-                clock.listeners.append(chip.on_clock)
+                self.pin(p).source = reader(bus.dout, chip.i)
         elif board.get("sensor") == "analog":
             for i, p in enumerate(board["sensor_adc_pins"]):
                 self.adcs[p] = self._analog(i, board["sensor_calibration"])
+        self._on = 1 if board.get("valve_active", 1) else 0
+        vent_no = board.get("vent_normally_open", True)
         if board.get("valve_driver") == "74hc595":
-            self.shift = Fake595(self, board, rng)
-
-    def _button(self, bit, active):
-        def level():
-            t = self.clock.elapsed_ms
-            pressed = any(s <= t < e and b == bit for s, e, b in self.spans)
-            return active if pressed else 1 - active
-
-        return level
+            self.shift = Fake595(self, board, power_on)
+            self._valves = [(b, True) for b in board["inlet_bits"]] + [(b, not vent_no) for b in board["vent_bits"]]
+        elif "exhaust_pin" in board:
+            # One valve per chamber and a shared exhaust, both normally open by default.
+            self._shared_exhaust = True
+            inlet_no = board.get("inlet_normally_open", True)
+            self._valves = [(self.pin(p), not inlet_no) for p in board["inlet_pins"]]
+            self._valves.append((self.pin(board["exhaust_pin"]), not board.get("exhaust_normally_open", True)))
+        elif "inlet_pins" in board:
+            self._valves = ([(self.pin(p), True) for p in board["inlet_pins"]]
+                            + [(self.pin(p), not vent_no) for p in board.get("vent_pins", ())])
+        # sample() works the valves out again only after one of their pins changed.
+        if self.shift is not None:
+            watched = [self.pin(board["shift_latch_pin"]), self.pin(board["shift_enable_pin"])]
+        else:
+            watched = [v[0] for v in self._valves]
+        for s in watched:
+            s.listeners.append(self._valves_moved)
+        self._pump = board["pump_pin"]
 
     def _analog(self, i, cal):
         raw_lo, p_lo, raw_hi, p_hi = cal if isinstance(cal[0], int) else cal[i]
@@ -110,7 +193,7 @@ class World:
         def read_u16():
             r = self.readings[i]
             raw = raw_lo + (r - p_lo) * (raw_hi - raw_lo) // (p_hi - p_lo)
-            return max(0, min(65535, raw))
+            return max(0, min(_U16, raw))
 
         return read_u16
 
@@ -121,29 +204,60 @@ class World:
             s.mode = None
             s.irq = None
             s.drive(s.rest)
+        self._irq = []
         self.pwms.clear()
         self.wdt = None
 
     # ---- what the pins command ---------------------------------------------------------
-    def pump_duty(self):
-        pwm = self.pwms.get(self.board["pump_pin"])
+    def pump_u16(self):
+        if self._pump is None:
+            return 0
+        pwm = self.pwms.get(self._pump)
         if pwm is None or not pwm.running:
-            return 100 if self.pin(self.board["pump_pin"]).level else 0
-        return pwm.duty_u16_value * 100 / 65535
+            return _U16 if self.pin(self._pump).level else 0
+        return pwm.duty_u16_value
 
-    def _energised(self, kind, i):
-        b = self.board
-        on = 1 if b.get("valve_active", 1) else 0
+    def pump_duty(self):
+        return self.pump_u16() * 100 / _U16
+
+    def valves_open(self):
+        """1 per valve that is open, in board order: inlets, then vents (or the exhaust)."""
+        on = self._on
         if self.shift is not None:
-            return self.shift.q(b[kind + "_bits"][i]) == on
-        return self.pin(b[kind + "_pins"][i]).level == on
+            q = self.shift.outputs()
+            return [1 if (((q >> b) & 1) == on) == opens else 0 for b, opens in self._valves]
+        return [1 if (s.level == on) == opens else 0 for s, opens in self._valves]
+
+    def _valves_moved(self, _level):
+        self._valve_view = None
+
+    def sample(self):
+        """(pump duty_u16, plant inlet, plant vent, exhaust, chamber fed, chamber vented):
+        what the pins command, as the plant takes it and as the trace shows it. The lists
+        are shared from one call to the next while the valve pins stay as they are."""
+        view = self._valve_view
+        if view is None:
+            n = self._chambers
+            z = self._zeros
+            v = self.valves_open()
+            if not v:
+                view = (z, z, 0, z, z)
+            elif self._shared_exhaust:
+                inlet = v[:n]
+                ex = v[n]
+                view = (inlet, z, ex, z if ex else inlet, inlet if ex else z)
+            else:
+                inlet = v[:n]
+                vent = v[n:]
+                view = (inlet, vent, 0, inlet, vent)
+            self._valve_view = view
+        return self.pump_u16(), view[0], view[1], view[2], view[3], view[4]
 
     def inlet_open(self):
-        return [1 if self._energised("inlet", i) else 0 for i in range(self.board["chambers"])]
+        return list(self.sample()[4])
 
     def vent_open(self):
-        no = self.board.get("vent_normally_open", True)
-        return [1 if self._energised("vent", i) != no else 0 for i in range(self.board["chambers"])]
+        return list(self.sample()[5])
 
     def led_on(self):
         p = self.board["led_pin"]
@@ -153,11 +267,12 @@ class World:
 
     # ---- time ----------------------------------------------------------------------
     def sleep_ms(self, ms):
+        self.outputs = out = self.sample()
         if self.on_tick is not None:
             self.on_tick()
         if self.stop_ms is not None and self.clock.elapsed_ms >= self.stop_ms:
             raise StopSimulation
-        self.advance(int(ms))
+        self.advance(int(ms), out)
 
     def sleep_us(self, us):
         self._us += int(us)
@@ -165,197 +280,47 @@ class World:
             ms, self._us = divmod(self._us, 1000)
             self.advance(ms)
 
-    def advance(self, ms):
+    def advance(self, ms, outputs=None):
         if ms <= 0:
             return
-        if self.plant is not None:
-            self.plant.step(ms, self.pump_duty(), self.inlet_open(), self.vent_open())
-            self.plant.read_sensors(self.readings)
+        self.step_plant(ms, outputs or self.sample())
         self.clock.advance(ms)
         if self.on_advance is not None:
             self.on_advance()
+        self._refresh()
         wdt = self.wdt
         if wdt is not None and self.clock.elapsed_ms - wdt.last_feed_ms > wdt.timeout:
             wdt.expired = True
             raise MachineReset("wdt")
-        for s in self.pins.values():
+        for s in self._irq:
             if s.irq is not None and s.source is not None:
-                level = s.read()
+                level = s.source()
                 if level != s.irq_level:
                     handler, trigger, obj = s.irq
                     s.irq_level = level
                     if handler is not None and trigger & (1 if level else 2):  # IRQ_RISING / IRQ_FALLING
                         handler(obj)
 
+    def step_plant(self, ms, outputs):
+        """Run the pneumatics ms with these outputs (sample()) and read the sensors."""
+        plant = self.plant
+        if plant is not None:
+            plant.step(ms, outputs[0] * 100 / _U16, outputs[1], outputs[2], outputs[3])
+            plant.read_sensors(self.readings)
 
-def _make_machine(world):
-    m = types.ModuleType("machine")
-    m.PWRON_RESET, m.HARD_RESET, m.WDT_RESET, m.DEEPSLEEP_RESET, m.SOFT_RESET = 1, 2, 3, 4, 5
-
-    class Pin:
-        IN, OUT, OPEN_DRAIN = 1, 3, 7
-        PULL_UP, PULL_DOWN = 1, 2
-        IRQ_RISING, IRQ_FALLING = 1, 2
-
-        def __init__(self, pin_id, mode=-1, pull=-1, *, value=None, **_kw):
-            self.id = pin_id
-            self._s = world.pin(pin_id)
-            self.init(mode, pull, value=value)
-
-        def init(self, mode=-1, pull=-1, *, value=None, **_kw):
-            s = self._s
-            if mode != -1:
-                s.mode = mode
-            if pull == Pin.PULL_UP and s.source is None and s.mode == Pin.IN:
-                s.level = 1
-            if value is not None:
-                self.value(value)
-
-        def value(self, v=None):
-            s = self._s
-            if v is None:
-                return s.read()
-            if s.mode not in (Pin.OUT, Pin.OPEN_DRAIN):
-                raise FakePinError("Pin(%r).value(%r): the pin is not an output" % (self.id, v))
-            s.drive(1 if v else 0)
-            return None
-
-        __call__ = value
-
-        def on(self):
-            self.value(1)
-
-        def off(self):
-            self.value(0)
-
-        def irq(self, handler=None, trigger=3, hard=False):
-            self._s.irq = (handler, trigger, self)
-            self._s.irq_level = self._s.read()
-
-    class PWM:
-        def __init__(self, dest, *, freq=None, duty_u16=None, duty=None, duty_ns=None, invert=False):
-            self.id = dest.id if isinstance(dest, Pin) else dest
-            self.freq_hz = freq or 5000
-            # The ESP32 port starts a PWM made without a duty at 50 %: model it, so a
-            # driver that forgets shows a pump pulse instead of hiding it.
-            self.duty_u16_value = 32768 if duty_u16 is None and duty is None else (duty_u16 or (duty or 0) * 64)
-            self.running = True
-            world.pwms[self.id] = self
-
-        def freq(self, hz=None):
-            if hz is None:
-                return self.freq_hz
-            self.freq_hz = int(hz)
-            return None
-
-        def duty_u16(self, v=None):
-            if v is None:
-                return self.duty_u16_value
-            if not 0 <= v <= 65535:
-                raise ValueError("duty_u16 must be 0-65535")
-            self.duty_u16_value = int(v)
-            return None
-
-        def duty(self, v=None):
-            if v is None:
-                return self.duty_u16_value >> 6
-            self.duty_u16(int(v) * 64)
-            return None
-
-        def deinit(self):
-            self.running = False
-
-    class ADC:
-        ATTN_0DB, ATTN_2_5DB, ATTN_6DB, ATTN_11DB = 0, 1, 2, 3
-
-        def __init__(self, dest, *, atten=None):
-            self.id = dest.id if isinstance(dest, Pin) else dest
-            self.attenuation = atten
-
-        def atten(self, a):
-            self.attenuation = a
-
-        def read_u16(self):
-            source = world.adcs.get(self.id)
-            return source() if source is not None else 0
-
-    class WDT:
-        def __init__(self, id=0, timeout=5000):
-            self.timeout = int(timeout)
-            self.feeds = 0
-            self.expired = False
-            self.last_feed_ms = world.clock.elapsed_ms
-            world.wdt = self
-
-        def feed(self):
-            self.feeds += 1
-            self.last_feed_ms = world.clock.elapsed_ms
-
-    def reset():
-        raise MachineReset("reset")
-
-    def soft_reset():
-        raise MachineReset("soft")
-
-    m.Pin, m.PWM, m.ADC, m.WDT = Pin, PWM, ADC, WDT
-    m.reset, m.soft_reset = reset, soft_reset
-    m.reset_cause = lambda: m.PWRON_RESET
-    m.unique_id = lambda: b"\x24\x0a\xc4\x00\x5b\x01"
-    m.freq = lambda hz=None: 240_000_000 if hz is None else None
-    m.disable_irq = lambda: 0
-    m.enable_irq = lambda state=0: None
-    m.idle = lambda: None
-    return m
-
-
-class _TimeModule(types.ModuleType):
-    # Anything MicroPython's time has that is not faked here (time(), localtime() ...)
-    # comes from the host's time module.
-    def __getattr__(self, name):
-        return getattr(_real_time, name)
-
-
-def _make_time(world):
-    t = _TimeModule("time")
-    clock = world.clock
-    t.ticks_ms = clock.ticks_ms
-    t.ticks_add = ticks_add
-    t.ticks_diff = ticks_diff
-    t.ticks_us = lambda: (clock.elapsed_ms * 1000 + world._us) & TICKS_MAX
-    t.ticks_cpu = t.ticks_us
-    t.sleep_ms = world.sleep_ms
-    t.sleep_us = world.sleep_us
-    t.sleep = lambda s: world.sleep_ms(int(s * 1000))
-    return t
-
-
-def _make_neopixel(world):
-    m = types.ModuleType("neopixel")
-
-    class NeoPixel:
-        def __init__(self, pin, n, bpp=3, timing=1):
-            self.id = pin.id
-            self.n = n
-            self.buf = [(0,) * bpp for _ in range(n)]
-            self.writes = 0
-            world.pixels[self.id] = (0,) * bpp
-
-        def __len__(self):
-            return self.n
-
-        def __setitem__(self, i, v):
-            self.buf[i] = tuple(v)
-
-        def __getitem__(self, i):
-            return self.buf[i]
-
-        def fill(self, v):
-            for i in range(self.n):
-                self.buf[i] = tuple(v)
-
-        def write(self):
-            self.writes += 1
-            world.pixels[self.id] = self.buf[0]
-
-    m.NeoPixel = NeoPixel
-    return m
+    def _refresh(self):
+        """Virtual time moved: the buttons as scripted, the HX710B DOUT lines."""
+        levels = self._buttons
+        if levels is not None:
+            t = self.clock.elapsed_ms
+            mask = 0
+            for start, end, bit in self.spans:
+                if start <= t < end:
+                    mask |= bit
+            if mask != self._mask:
+                self._mask = mask
+                active = self._button_active
+                for i in range(len(levels)):
+                    levels[i] = active if (mask >> i) & 1 else 1 - active
+        for bus in self.buses:
+            bus.refresh()

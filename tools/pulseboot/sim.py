@@ -1,8 +1,12 @@
-"""Run the firmware's control core against the simulated plant on virtual time.
+"""Run the firmware against the simulated plant on virtual time.
 
-The simulator is one more shell around the same Controller the device runs:
-each 25 ms tick it reads the plant's sensors, presses the scripted buttons,
-calls Controller.step and applies the outputs to the plant.
+Two shells around the same Controller the device runs:
+- "device" (the default): the unmodified firmware/main.py with every driver, on fake pins
+  backed by the plant (software in the loop, sil.py);
+- "core": this module's Session, a shell of its own: each 25 ms tick it reads the plant's
+  sensors, presses the scripted buttons, calls Controller.step and applies the outputs to
+  the plant. Faster, and it takes any board dict (tests draw chamber counts).
+Both give the same trace columns and summary keys.
 """
 from collections import namedtuple
 
@@ -20,6 +24,7 @@ PlantFault = namedtuple("PlantFault", "kind at_ms chamber")  # a physical fault,
 TAP_MS = 150  # a short press, finger on the button
 HOLD_MS = 2000  # a long press
 VMS = ("cpython", "micropython")  # where the firmware can run: here, or the MicroPython unix port
+SHELLS = ("device", "core")  # main.py and the drivers on fake pins, or the Controller alone
 
 
 def _button_schedule(presses):
@@ -48,15 +53,21 @@ def resolve(board, program, plant):
 
 def run(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=600.0,
         plant="small-leg", seed=0, presses=None, on_tick=None, params=None, board_def=None,
-        plant_faults=(), vm="cpython"):
+        plant_faults=(), vm="cpython", shell=None):
     """Simulate a session; returns the summary dict (see README, `--summary`).
 
     Tests may pass `params` (plant parameters) and `board_def` (a board dict) directly.
     `vm` is where the firmware runs: "cpython" (this process) or "micropython" (the
     MicroPython unix port, over a pipe; the plant stays here).
+    `shell` is one of SHELLS; by default "device", or "core" when `board_def` is given
+    (the device boots from a board file, and a board dict need not have one).
     """
     if vm not in VMS:
         raise ValueError("unknown vm %r; allowed: %s" % (vm, ", ".join(VMS)))
+    if shell is None:
+        shell = "core" if board_def is not None else "device"
+    if shell not in SHELLS:
+        raise ValueError("unknown shell %r; allowed: %s" % (shell, ", ".join(SHELLS)))
     if board_def is None:
         board_def, index, preset = resolve(board, program, plant)
     else:
@@ -64,6 +75,9 @@ def run(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=
         preset = PRESETS[plant]
     params = params or preset
     level = 0 if level_mmhg is None else round(level_mmhg * 10)
+    if shell == "device":
+        return _run_device(board_def, index, program, level, duration_s, params, seed, presses, on_tick,
+                           plant_faults, vm)
     clock = VirtualClock()
     if vm == "micropython":
         from .vmlink import RemoteController as make
@@ -78,10 +92,30 @@ def run(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=
         spans = _button_schedule([Press("start", 0, False)] if presses is None else presses)
         session.plant_faults = sorted(plant_faults, key=lambda f: f.at_ms)
         session.run(int(duration_s * 1000), spans, on_tick)
-        return session.summary(board_def, index)
+        return dict(session.summary(board_def, index), shell="core")
     finally:
         if vm == "micropython":
             ctrl.close()
+
+
+def _run_device(board_def, index, program, level, duration_s, params, seed, presses, on_tick, plant_faults, vm):
+    from . import sil
+
+    try:
+        on_file = fw.load_board(board_def["name"]) == board_def
+    except KeyError:
+        on_file = False
+    if not on_file:
+        raise ValueError("board %s: the device shell boots from a board file in boards/; "
+                         "a board dict runs on shell 'core'" % board_def["name"])
+    if not fw_topology.chamber_vents(board_def) and fw.programs.needs_chamber_vents(index):
+        raise ValueError("program %r needs a vent valve on every chamber; board %s has topology %s"
+                         % (program, board_def["name"], board_def.get("topology")))
+    presses = [Press("start", 0, False)] if presses is None else presses
+    _button_schedule(presses)  # unknown buttons: the same one-line error as the core shell
+    summary = sil.simulate(board_def, index, level, int(duration_s * 1000), params, seed, presses, on_tick,
+                           sorted(plant_faults, key=lambda f: f.at_ms), vm)
+    return dict(summary, shell="device")
 
 
 def plant_for(board_def, params, seed):

@@ -1,0 +1,158 @@
+# MicroPython only: the unmodified firmware/boot.py and main.py, with every driver, on the fake
+# pins of tools/pulseboot/fakes.py, for `pulseboot sim --shell device --vm micropython`.
+#   micropython -X heapsize=512k tools/mp/sil_shell.py ROOT
+# The simulated plant stays on the host (tools/pulseboot/sil_link.py, which describes the
+# protocol): the fake time.sleep_ms() ends each tick by sending the row and the outputs on
+# stderr and reading the sensor readings after the plant's step from stdin. stdout is the
+# firmware's console (print, sys.print_exception), kept by the host.
+# This follows tools/pulseboot/sil.py's _run_here() step for step: the traces must agree.
+import json
+import sys
+
+ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
+sys.path.insert(0, ROOT + "/firmware/lib")  # the firmware's /lib
+sys.path.append(ROOT)  # boards/ as the package `boards`, as from /lib on the chip
+sys.path.append(ROOT + "/tools")  # pulseboot.fakes, fake_parts, clock: MicroPython-compatible
+
+from pulseboot import fakes
+from pulseboot.clock import VirtualClock
+
+FIELD = 8  # characters per reading in a reply frame, as sil_link.FIELD
+TICK_MS = 25
+_out = sys.stderr  # the protocol; stdout stays the console
+
+
+def mask(bits):
+    m = 0
+    for i in range(len(bits)):
+        if bits[i]:
+            m |= 1 << i
+    return m
+
+
+def ints(values):
+    return " ".join([str(v) for v in values])
+
+
+class Link:
+    def __init__(self, sensors):
+        self.pending = []
+        self.frame = sensors * FIELD
+        self.take = sys.stdin.buffer.read
+
+    def send(self, line):
+        self.pending.append(line)
+
+    def flush(self):
+        if self.pending:
+            _out.write("".join(self.pending))
+            self.pending = []
+
+    def call(self, line):
+        """Send line (after anything pending); the readings the host answers with."""
+        self.pending.append(line)
+        self.flush()
+        data = self.take(self.frame) if self.frame else b""
+        if self.frame and not data:
+            raise SystemExit(0)  # the host went away
+        while len(data) < self.frame:
+            more = self.take(self.frame - len(data))
+            if not more:
+                raise ValueError("input ended inside a frame")
+            data += more
+        return data.split()
+
+
+def load(path):
+    """Import a firmware file (boot.py, main.py or a copy) by its path, as its own module."""
+    folder, _, name = path.rpartition("/")
+    sys.path.insert(0, folder)
+    try:
+        return __import__(name[:-3])
+    finally:
+        sys.path.pop(0)
+
+
+def main():
+    config = json.loads(sys.stdin.readline())
+    root = config["root"]
+    mod = config["board"].replace("-", "_")
+    board = getattr(__import__("boards." + mod), mod).BOARD
+    link = Link(len(config["readings"]))
+
+    class LinkedWorld(fakes.World):
+        def step_plant(self, ms, outputs):
+            values = link.call("A %d %d %d %d %d\n" % (ms, outputs[0], mask(outputs[1]), mask(outputs[2]),
+                                                       outputs[3]))
+            r = self.readings
+            for i in range(len(r)):
+                r[i] = int(values[i])
+
+    spans = [tuple(s) for s in config["spans"]]
+    shift = config["shift"]
+    world = LinkedWorld(board, None, VirtualClock(), spans, draws=(config["phases"], shift and tuple(shift)),
+                        readings=config["readings"])
+    world.stop_ms = config["stop_ms"]
+    firmware = []  # main.py's module, once loaded
+
+    def tick():
+        ctrl = firmware[0].ctrl
+        o = world.outputs
+        link.send("T %d %d %d %d %d %d %s %s\n" % (ctrl.state, ctrl.program, ctrl.fault, o[0], mask(o[4]),
+                                                   mask(o[5]), ints(ctrl.pressure), ints(ctrl.peak)))
+
+    def tail_row(code):
+        ctrl = firmware[0].ctrl if firmware else None
+        o = world.sample()
+        if ctrl is None:
+            link.send("X %d -1 -1 %d %d %d\n" % (code, o[0], mask(o[4]), mask(o[5])))
+        else:
+            link.send("X %d %d %d %d %d %d %s\n" % (code, ctrl.program, ctrl.fault, o[0], mask(o[4]), mask(o[5]),
+                                                    ints(ctrl.pressure)))
+
+    sys.modules["machine"] = world.machine
+    sys.modules["time"] = world.time
+    sys.modules["neopixel"] = world.neopixel
+    boot = load(config["boot"])
+    boot.safe_outputs(root)
+    firmware.append(load(config["main"]))
+    world.on_tick = tick
+    try:
+        firmware[0].main(root)
+        ended = "returned"
+    except fakes.StopSimulation:
+        ended = "duration"
+    except fakes.MachineReset as r:
+        ended = r.cause
+    feeds = world.wdt.feeds if world.wdt is not None else 0
+    world.on_tick = None
+    world.stop_ms = None
+    end = config["end_ms"]
+    if ended == "returned":
+        if end is not None:
+            tail_row(1)
+    elif ended != "duration":
+        tail_row(0)  # the pins as the firmware left them
+        # The chip restarts: pins float to their pulls, then boot.py runs again.
+        world.power_cycle()
+        boot.safe_outputs(root)
+        if end is None:
+            end = world.clock.elapsed_ms + config["tail_ms"]
+    if ended != "duration" and end is not None:
+        code = 1 if ended == "returned" else 0
+        while world.clock.elapsed_ms < end:
+            world.advance(TICK_MS)
+            tail_row(code)
+    ctrl = firmware[0].ctrl
+    line = "E %s %d" % (ended, feeds)
+    if ctrl is not None:
+        line += " %d %d %d %d %s" % (ctrl.state, ctrl.program, ctrl.cycles, ctrl.limiter.hard_limit, ints(ctrl.levels))
+    link.send(line + "\n")
+    link.flush()
+
+
+try:
+    main()
+except Exception as e:  # on the console (stdout), which the host quotes when the protocol stops
+    sys.print_exception(e)
+    sys.exit(1)

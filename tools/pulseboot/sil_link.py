@@ -1,0 +1,201 @@
+"""Software in the loop inside the MicroPython VM: `pulseboot sim --shell device --vm micropython`.
+
+The unmodified firmware/boot.py and main.py, with every driver, run in the MicroPython unix
+port on the same fake pins as under CPython (tools/pulseboot/fakes.py and fake_parts.py run
+there too, started by tools/mp/sil_shell.py); the plant stays here. The fake time.sleep_ms()
+in the VM ends a tick: it sends the row (controller state, fault, belief, the pump and valves
+as the pins drive them) and the outputs the plant must run with, and waits for the sensor
+readings after that step. Everything the parts power up with (HX710B phases, the 74HC595's
+contents) is drawn here from the seed and sent, so both interpreters meet the same board.
+
+Protocol (text; the VM writes lines on its stderr, its stdout is the firmware's console):
+  host -> VM, first line: JSON {root, board, main, boot, spans, phases, shift, readings,
+                                stop_ms, tail_ms, end_ms}
+  VM -> host: "T state program fault u16 fed vented P1..PN K1..KN"  a control tick
+              (indices; u16 the pump's duty_u16; fed/vented bit masks, chamber 1 = bit 0;
+              P the belief, K the wave's peak targets, dmmHg)
+              "X code program fault u16 fed vented [P1..PN]"       a row after a reset
+              (code 0) or after main() returned (code 1); program -1: no controller
+              "A ms u16 inlet vent exhaust"    run the plant ms (masks as the plant takes them);
+              the host answers with the readings after the step, each in FIELD characters,
+              the last one ending in a newline: a fixed-size frame, one read() in the VM
+              "E ended feeds [state program cycles hard_limit L1..LC]"   the end
+"""
+import json
+import os
+import subprocess
+import tempfile
+
+from . import fw, vm
+from .fakes import draw, sensor_count
+from .vmlink import VMError, _pin_together, _tail
+
+import controller as fw_controller  # firmware/lib, importable once fw is loaded
+
+SHELL = fw.ROOT / "tools" / "mp" / "sil_shell.py"
+# Above the ~100 KB an ESP32 leaves free: the fakes and the shell live in this heap too.
+HEAPSIZE = "512k"
+FIELD = 8  # characters per reading in a reply frame, as sil_shell.FIELD
+
+
+class _Masks(dict):
+    """bit mask -> list of 0/1 per chamber, each list made once."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+
+    def __missing__(self, mask):
+        bits = [(mask >> i) & 1 for i in range(self.n)]
+        self[mask] = bits
+        return bits
+
+
+def run_in_vm(job, rec, heapsize=HEAPSIZE, pin=True):
+    """Run the job (see sil.run_sil) with the firmware in the VM; returns run_sil's
+    ended/sim_ms/wdt_feeds/console/final entries (world and ctrl None)."""
+    board = job["board"]
+    plant = job["plant"]
+    readings = [0] * sensor_count(board)
+    plant.read_sensors(readings)
+    phases, shift = draw(board, job["seed"])
+    config = {"root": job["root"], "board": board["name"], "main": job["main"], "boot": job["boot"],
+              "spans": job["spans"], "phases": phases, "shift": shift, "readings": readings,
+              "stop_ms": job["stop_ms"], "tail_ms": job["tail_ms"], "end_ms": job["end_ms"]}
+    console = tempfile.TemporaryFile()  # a file, not a pipe: it can never fill and block the VM
+    cmd = [vm.tool("micropython"), "-X", "heapsize=" + heapsize, str(SHELL), str(fw.ROOT)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=console, stderr=subprocess.PIPE, bufsize=0)
+    affinity = _pin_together(proc.pid) if pin else None
+    link = _Link(proc, console)
+    try:
+        link.send(json.dumps(config).encode() + b"\n")
+        return link.serve(job, rec, readings)
+    finally:
+        link.close()
+        if affinity:
+            try:
+                os.sched_setaffinity(0, affinity)
+            except OSError:
+                pass
+
+
+class _Link:
+    def __init__(self, proc, console):
+        self.proc = proc
+        self.console = console
+        self.ticks = 0
+        self._in = proc.stdin.fileno()
+        self._out = os.fdopen(os.dup(proc.stderr.fileno()), "rb", buffering=1 << 16)
+
+    def send(self, data):
+        try:
+            os.write(self._in, data)
+        except OSError:
+            self.die("its input pipe closed")
+
+    def serve(self, job, rec, readings):
+        """Answer the VM until it reports the end."""
+        board = job["board"]
+        n = board["chambers"]
+        plant = job["plant"]
+        pending = list(job["pending"])
+        masks = _Masks(n)
+        frame = ("%" + str(FIELD - 1) + "d ") * len(readings)
+        frame = (frame[:-1] + "\n") if readings else "\n"
+        t = 0
+        readline = self._out.readline
+        while True:
+            line = readline()
+            if not line:
+                self.die("no reply")
+            kind = line[:1]
+            f = line.split()
+            try:
+                if kind == b"A":
+                    ms = int(f[1])
+                    plant.step(ms, int(f[2]) * 100 / 65535, masks[int(f[3])], masks[int(f[4])], int(f[5]))
+                    plant.read_sensors(readings)
+                    t += ms
+                    while pending and pending[0].at_ms <= t:  # as sil.py: after the step, before the reads
+                        fault = pending.pop(0)
+                        plant.inject(fault.kind, fault.chamber)
+                        plant.read_sensors(readings)
+                    self.send((frame % tuple(readings)).encode())
+                    self.ticks += 1
+                elif kind == b"T":
+                    v = list(map(int, f[1:]))
+                    rec.tick(t, v[0], v[1], v[2], v[3], v[6:6 + n], v[6 + n:6 + 2 * n], masks[v[4]], masks[v[5]])
+                elif kind == b"X":
+                    v = list(map(int, f[2:]))
+                    state = "RESET" if f[1] == b"0" else "REPL"
+                    if v[0] < 0:
+                        rec.row(t, state, None, None, v[2], None, masks[v[3]], masks[v[4]])
+                    else:
+                        rec.row(t, state, v[0], v[1], v[2], v[5:5 + n], masks[v[3]], masks[v[4]])
+                elif kind == b"E":
+                    return self._end(f, t)
+                else:
+                    self.die("unexpected line", line)
+            except (ValueError, IndexError):
+                self.die("unexpected line", line)
+
+    def _end(self, f, t):
+        ended = f[1].decode()
+        final = None
+        if len(f) > 3:
+            v = list(map(int, f[3:]))
+            state = fw_controller.STATE_NAMES[v[0]]
+            if ended in ("reset", "wdt", "soft"):
+                state = "RESET"
+            final = {"state": state, "program": v[1], "cycles": v[2], "hard_limit": v[3], "levels": v[4:]}
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.die("did not exit after the end")
+        return {"ended": ended, "sim_ms": t, "wdt_feeds": int(f[2]), "console": self.console_text(),
+                "world": None, "ctrl": None, "final": final}
+
+    def console_text(self):
+        try:
+            self.console.seek(0)
+            return self.console.read().decode(errors="replace")
+        except (OSError, ValueError):
+            return ""
+
+    def die(self, what, said=b""):
+        """Raise VMError: how the VM ended, at which tick, and the last lines it wrote."""
+        proc = self.proc
+        status = None
+        try:
+            status = proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        tail = _tail(self.console_text())
+        if not tail:
+            rest = b""
+            if status is not None:
+                try:
+                    rest = self._out.read()
+                except (OSError, ValueError):
+                    pass
+            tail = _tail((said + rest).decode(errors="replace"))
+        where = "at start-up" if self.ticks == 0 else "at tick %d" % self.ticks
+        state = "exited with status %s" % status if status is not None else "is still running"
+        raise VMError("MicroPython VM %s %s (%s)%s" % (state, where, what, ": " + tail if tail else ""))
+
+    def close(self):
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+        self._out.close()
+        self.console.close()
