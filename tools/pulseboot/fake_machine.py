@@ -179,12 +179,24 @@ def make_machine(world):
     return m
 
 
+try:  # CPython: ticks_ms() is one C call reading clock.ticks
+
+    from operator import attrgetter as _attrgetter
+    from types import MethodType as _MethodType
+
+    def _ticks_reader(clock):
+        return _MethodType(_attrgetter("ticks"), clock)
+except ImportError:  # MicroPython
+    def _ticks_reader(clock):
+        return clock.ticks_ms
+
+
 def make_time(world):
     # Anything MicroPython's time has that is not faked here (time(), localtime() ...)
     # comes from the host's time module.
     t = _Module("time", _host_time)
     clock = world.clock
-    t.ticks_ms = clock.ticks_ms
+    t.ticks_ms = _ticks_reader(clock)
     t.ticks_add = ticks_add
     t.ticks_diff = ticks_diff
     t.ticks_us = lambda: (clock.elapsed_ms * 1000 + world._us) & TICKS_MAX

@@ -100,10 +100,6 @@ class FakeHX710B:
     def read_at(self):
         return self.bus.read_at[self.i]
 
-    @property
-    def reads(self):
-        return self.bus.reads[self.i]
-
 
 class HX710BBus:
     """Every HX710B on one clock pin, their state in parallel lists (module i at index i).
@@ -130,27 +126,31 @@ class HX710BBus:
         self.phase = []
         self.period = []
         self.read_at = []  # virtual ms of the last read; None before the first
-        self.reads = []
         self.ready_at = []  # virtual ms its next conversion finishes
         self.edges = 0  # rising edges since virtual time last moved
         self.rows = []
+        self.active = []  # modules shifting out in the read under way
+        self.picked = None  # the conversion period its pulse count picked, once past 24
         self._encode, self._converting, self._bit_rows = codec
         self._cache = []  # per module, reading -> encoded word (with an encoder)
         self._items = []
         self._ones = ()
-        self.active = []  # modules shifting out in the read under way
-        self.picked = None  # the conversion period its pulse count picked, once past 24
+        self._all = []  # every module, in order
+        self._in_order = True  # module i reads world.readings[i]
+        self.listeners = clock_pin.listeners  # the pin's own list: whoever watches the clock line
         clock_pin.writer = self.clock
 
     def add(self, slot, counts_per_mmhg, phase_ms):
         """A module reading world.readings[slot]; returns its index on the bus."""
+        i = len(self.dout)
         for column, value in ((self.dout, 1), (self.slot, slot), (self.cpm, counts_per_mmhg),
                               (self.phase, phase_ms), (self.period, 100), (self.read_at, None),
-                              (self.reads, 0), (self.ready_at, phase_ms), (self._items, self._converting),
-                              (self._cache, {})):
+                              (self.ready_at, phase_ms), (self._items, self._converting), (self._cache, {}),
+                              (self._all, i)):
             column.append(value)
-        self._ones = (1,) * len(self.dout)
-        return len(self.dout) - 1
+        self._ones = (1,) * (i + 1)
+        self._in_order = self._in_order and slot == i
+        return i
 
     def schedule(self, i):
         """Work out when module i's next conversion finishes."""
@@ -191,62 +191,78 @@ class HX710BBus:
 
     def clock(self, v=None):
         """The clock pin's value(): its level, or drive it (a rising edge clocks the bus)."""
-        s = self.pin
         if v:
+            s = self.pin
             if s.level:
                 return None
             s.level = 1
-            k = self.edges = self.edges + 1
-            if k <= 24:
-                if k == 1:
+            k = self.edges
+            self.edges = k + 1
+            if k < 24:
+                if not k:
                     self._latch()
-                self.dout[:] = self.rows[k - 1]
-            elif k == 25:  # nothing left to shift: DOUT high until the next word ...
+                self.dout[:] = self.rows[k]
+            elif k == 24:  # nothing left to shift: DOUT high until the next word ...
                 self.dout[:] = self._ones
                 self.picked = 100  # ... and the pulse count picks the next conversion rate
             else:
                 self.picked = 25
+            if self.listeners:
+                for f in self.listeners:
+                    f(1)
         elif v is None:
-            return s.level
-        elif s.level:
-            s.level = 0
+            return self.pin.level
         else:
-            return None
-        if s.listeners:
-            for f in s.listeners:
-                f(s.level)
+            s = self.pin
+            if s.level:
+                s.level = 0
+                if self.listeners:
+                    for f in self.listeners:
+                        f(0)
         return None
 
     def _latch(self):
         # The first edge: every module whose DOUT is low has a word waiting.
         t = self.world.clock.elapsed_ms
         readings = self.world.readings
-        items = self._items
         dout = self.dout
-        slot = self.slot
-        encode = self._encode
-        active = []
-        for i in range(len(dout)):
-            if dout[i]:
-                items[i] = self._converting  # converting: DOUT stays high through this read
-                continue
-            r = readings[slot[i]]
-            item = None if encode is None else self._cache[i].get(r)
-            if item is None:
-                c = (r * self.cpm[i] + 5) // 10
-                item = (_MIN_COUNT if c < _MIN_COUNT else (_MAX_COUNT if c > _MAX_COUNT else c)) & _MASK
-                if encode is not None:
-                    cache = self._cache[i]
-                    if len(cache) >= 4096:
-                        cache.clear()
-                    item = cache[r] = encode(item)
-            items[i] = item
-            self.read_at[i] = t
-            self.reads[i] += 1
-            active.append(i)
-        self.active = active
+        n = len(dout)
+        if self._encode is not None and self._in_order and 1 not in dout:
+            # Every module ready (each tick, once running): the whole bus at once.
+            items = list(map(dict.get, self._cache, readings))
+            if None in items:
+                for i in range(n):
+                    if items[i] is None:
+                        items[i] = self._word(i, readings[i])
+            self.read_at[:] = [t] * n
+            self.active = self._all
+        else:
+            items = self._items
+            slot = self.slot
+            active = []
+            for i in range(n):
+                if dout[i]:
+                    items[i] = self._converting  # converting: DOUT stays high through this read
+                    continue
+                items[i] = self._word(i, readings[slot[i]])
+                self.read_at[i] = t
+                active.append(i)
+            self.active = active
         self.picked = None
         self.rows = self._bit_rows(items)
+
+    def _word(self, i, reading):
+        """Module i's word for a reading: counts at its scale, saturated, as the codec has it."""
+        cache = self._cache[i]
+        item = cache.get(reading)
+        if item is None:
+            c = (reading * self.cpm[i] + 5) // 10
+            item = (_MIN_COUNT if c < _MIN_COUNT else (_MAX_COUNT if c > _MAX_COUNT else c)) & _MASK
+            if self._encode is not None:
+                if len(cache) >= 4096:
+                    cache.clear()
+                item = cache[reading] = self._encode(item)
+        return item
 
 
 class Fake595:

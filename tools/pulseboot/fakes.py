@@ -30,13 +30,13 @@ from .fake_parts import PLAIN, Fake595, FakeHX710B, HX710BBus, PinState
 
 __all__ = ["FakePinError", "MachineReset", "StopSimulation", "World", "draw", "sensor_count"]
 
-try:  # CPython: a pin read is one C call
-    from functools import partial as _partial
-    from operator import getitem as _getitem
+try:  # CPython: a pin read is one C call (itemgetter(i) bound to the list as a method)
+    from operator import itemgetter as _itemgetter
+    from types import MethodType as _MethodType
 
     def reader(levels, i):
         """A zero-argument callable returning levels[i] (a pin's source)."""
-        return _partial(_getitem, levels, i)
+        return _MethodType(_itemgetter(i), levels)
 except ImportError:  # MicroPython
     def reader(levels, i):
         return lambda: levels[i]
@@ -284,12 +284,16 @@ class World:
         if ms <= 0:
             return
         self.step_plant(ms, outputs or self.sample())
-        self.clock.advance(ms)
+        clock = self.clock
+        clock.advance(ms)
         if self.on_advance is not None:
             self.on_advance()
-        self._refresh()
+        if self.spans:
+            self._press()
+        for bus in self.buses:
+            bus.refresh()
         wdt = self.wdt
-        if wdt is not None and self.clock.elapsed_ms - wdt.last_feed_ms > wdt.timeout:
+        if wdt is not None and clock.elapsed_ms - wdt.last_feed_ms > wdt.timeout:
             wdt.expired = True
             raise MachineReset("wdt")
         for s in self._irq:
@@ -310,17 +314,21 @@ class World:
 
     def _refresh(self):
         """Virtual time moved: the buttons as scripted, the HX710B DOUT lines."""
-        levels = self._buttons
-        if levels is not None:
-            t = self.clock.elapsed_ms
-            mask = 0
-            for start, end, bit in self.spans:
-                if start <= t < end:
-                    mask |= bit
-            if mask != self._mask:
-                self._mask = mask
-                active = self._button_active
-                for i in range(len(levels)):
-                    levels[i] = active if (mask >> i) & 1 else 1 - active
+        self._press()
         for bus in self.buses:
             bus.refresh()
+
+    def _press(self):
+        levels = self._buttons
+        if levels is None:
+            return
+        t = self.clock.elapsed_ms
+        mask = 0
+        for start, end, bit in self.spans:
+            if start <= t < end:
+                mask |= bit
+        if mask != self._mask:
+            self._mask = mask
+            active = self._button_active
+            for i in range(len(levels)):
+                levels[i] = active if (mask >> i) & 1 else 1 - active
