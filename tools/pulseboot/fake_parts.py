@@ -131,6 +131,7 @@ class HX710BBus:
         self.rows = []
         self.active = []  # modules shifting out in the read under way
         self.picked = None  # the conversion period its pulse count picked, once past 24
+        self.read_t = 0  # when the whole bus was last read at once
         self._encode, self._converting, self._bit_rows = codec
         self._cache = []  # per module, reading -> encoded word (with an encoder)
         self._items = []
@@ -165,17 +166,24 @@ class HX710BBus:
     def refresh(self):
         """Virtual time moved: a read in progress is over; DOUT low where a word waits."""
         ready_at = self.ready_at
-        if self.active:
+        active = self.active
+        if active:
             period = self.period
-            phase = self.phase
-            read_at = self.read_at
             picked = self.picked
-            for i in self.active:  # schedule(i), inline: this runs every tick
-                if picked is not None:
-                    period[i] = picked
-                p = period[i]
-                ph = phase[i]
-                ready_at[i] = ph + ((read_at[i] - ph) // p + 1) * p
+            if active is self._all and picked is not None:
+                # The whole bus read at once with one pulse count (each tick, once running).
+                period[:] = [picked] * len(period)
+                t = self.read_t
+                ready_at[:] = [ph + ((t - ph) // picked + 1) * picked for ph in self.phase]
+            else:
+                phase = self.phase
+                read_at = self.read_at
+                for i in active:  # schedule(i), inline
+                    if picked is not None:
+                        period[i] = picked
+                    p = period[i]
+                    ph = phase[i]
+                    ready_at[i] = ph + ((read_at[i] - ph) // p + 1) * p
             self.active = []
             self.picked = None
         t = self.world.clock.elapsed_ms
@@ -235,6 +243,7 @@ class HX710BBus:
                     if items[i] is None:
                         items[i] = self._word(i, readings[i])
             self.read_at[:] = [t] * n
+            self.read_t = t
             self.active = self._all
         else:
             items = self._items

@@ -129,6 +129,7 @@ class World:
         self._zeros = [0] * self._chambers
         self._valve_view = None  # sample()'s valve lists while no valve pin changes
         self._mask = -1  # the buttons pressed when virtual time last moved
+        self._press_until = 0  # ... and when that can next change
         self.machine = make_machine(self)
         self.time = make_time(self)
         self.neopixel = make_neopixel(self)
@@ -319,16 +320,21 @@ class World:
             bus.refresh()
 
     def _press(self):
-        levels = self._buttons
-        if levels is None:
-            return
         t = self.clock.elapsed_ms
+        if t < self._press_until or self._buttons is None:
+            return  # no press starts or ends before then
         mask = 0
+        until = 1 << 30  # past any run (24 h is under 2**27 ms)
         for start, end, bit in self.spans:
             if start <= t < end:
                 mask |= bit
+            for edge in (start, end):
+                if t < edge < until:
+                    until = edge
+        self._press_until = until
         if mask != self._mask:
             self._mask = mask
+            levels = self._buttons
             active = self._button_active
             for i in range(len(levels)):
                 levels[i] = active if (mask >> i) & 1 else 1 - active
