@@ -138,8 +138,11 @@ class HX710BBus:
         self._ones = ()
         self._all = []  # every module, in order
         self._in_order = True  # module i reads world.readings[i]
+        # The clock line's level lives here; the pin's own reads and writes come here too.
+        self.level = clock_pin.level
         self.listeners = clock_pin.listeners  # the pin's own list: whoever watches the clock line
         clock_pin.writer = self.clock
+        clock_pin.source = self._level
 
     def add(self, slot, counts_per_mmhg, phase_ms):
         """A module reading world.readings[slot]; returns its index on the bus."""
@@ -200,10 +203,9 @@ class HX710BBus:
     def clock(self, v=None):
         """The clock pin's value(): its level, or drive it (a rising edge clocks the bus)."""
         if v:
-            s = self.pin
-            if s.level:
+            if self.level:
                 return None
-            s.level = 1
+            self.level = 1
             k = self.edges
             self.edges = k + 1
             if k < 24:
@@ -219,15 +221,16 @@ class HX710BBus:
                 for f in self.listeners:
                     f(1)
         elif v is None:
-            return self.pin.level
-        else:
-            s = self.pin
-            if s.level:
-                s.level = 0
-                if self.listeners:
-                    for f in self.listeners:
-                        f(0)
+            return self.level
+        elif self.level:
+            self.level = 0
+            if self.listeners:
+                for f in self.listeners:
+                    f(0)
         return None
+
+    def _level(self):
+        return self.level
 
     def _latch(self):
         # The first edge: every module whose DOUT is low has a word waiting.

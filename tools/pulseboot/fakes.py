@@ -289,7 +289,7 @@ class World:
         clock.advance(ms)
         if self.on_advance is not None:
             self.on_advance()
-        if self.spans:
+        if clock.elapsed_ms >= self._press_until:
             self._press()
         for bus in self.buses:
             bus.refresh()
@@ -322,7 +322,7 @@ class World:
     def _press(self):
         t = self.clock.elapsed_ms
         if t < self._press_until or self._buttons is None:
-            return  # no press starts or ends before then
+            return  # no press starts or ends before then (advance() checks this first)
         mask = 0
         until = 1 << 30  # past any run (24 h is under 2**27 ms)
         for start, end, bit in self.spans:
