@@ -64,6 +64,18 @@ def test_gradient_refill_period_keeps_limb_vented_about_a_minute():
         assert 45000 <= after.start_ms - before.end_ms <= 60000
 
 
+@pytest.mark.parametrize("plant", sorted(PRESETS))
+@pytest.mark.parametrize("seed", [0, 5])
+def test_single_sensor_shared_exhaust_board(plant, seed):
+    summary, rec = run("gradient", board="esp32-devkitc-4ch-manifold", plant=plant, seed=seed, duration_s=600)
+    assert_healthy_session(summary, rec, min_cycles=4)
+
+
+def test_single_sensor_board_refuses_distal_release():
+    with pytest.raises(ValueError, match="needs a vent valve on every chamber"):
+        sim.run(program="recovery", board="esp32-devkitc-4ch-manifold", duration_s=1)
+
+
 def test_eight_chamber_board():
     summary, rec = run("gradient", board="esp32s3-8ch", plant="large-leg", duration_s=400)
     assert summary["chambers"] == 8
@@ -85,6 +97,18 @@ plants = st.builds(
     pump=st.floats(0.7, 1.5),
     noise=st.floats(0.0, 0.8),
 )
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=plants, chambers=st.integers(3, 8), seed=st.integers(0, 2**16))
+def test_any_healthy_plant_on_the_single_sensor_build(params, chambers, seed):
+    board = dict(fw.load_board("esp32-devkitc-4ch-manifold"), chambers=chambers, name="test-%dch" % chambers)
+    rec = Recorder(targets_mmhg("gradient", chambers))
+    prog = fw.programs.PROGRAMS[fw.programs.find("gradient")]
+    cycle_s = (chambers * 16000 + 30000 + prog[fw.programs.REST_MS]) / 1000
+    summary = sim.run(program="gradient", board_def=board, params=params, seed=seed, duration_s=3 * cycle_s,
+                      on_tick=rec)
+    assert_healthy_session(summary, rec, min_cycles=2)
 
 
 @settings(max_examples=24, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -231,7 +231,10 @@ def test_device_builds_every_board_and_never_pulses_the_pump(board_name):
     pwm = w.pwms[board["pump_pin"]]
     assert pwm.duty_u16() == 0 and pwm.freq() == board["pump_pwm_hz"]
     assert d.is_safe() and w.vent_open() == [1] * board["chambers"]
-    d.write(60, [1] + [0] * (board["chambers"] - 1), [0] + [1] * (board["chambers"] - 1), 25)
+    n = board["chambers"]
+    # Feed chamber 1 while the rest vent; a shared exhaust cannot vent while it feeds.
+    vents = [0] * n if board.get("exhaust_pin") is not None else [0] + [1] * (n - 1)
+    d.write(60, [1] + [0] * (n - 1), vents, 25)
     assert w.pump_duty() == pytest.approx(60, abs=0.01) and w.inlet_open()[0] == 1 and not d.is_safe()
     d.safe()
     assert w.pump_duty() == 0 and d.is_safe() and w.inlet_open() == [0] * board["chambers"]

@@ -109,6 +109,15 @@ def test_trace_is_identical_on_the_eight_chamber_board(capsys, tmp_path, vm_star
 
 
 @pytest.mark.parametrize("shell", sim.SHELLS)
+def test_trace_is_identical_on_the_single_sensor_board(capsys, tmp_path, vm_starts, shell):
+    # One manifold sensor, pulse-and-read fills, venting through the shared exhaust.
+    out = sim_both(capsys, tmp_path, "--board", "esp32-devkitc-4ch-manifold", "--duration", 70, "--plant",
+                   "large-leg", "--shell", shell)
+    assert vm_starts == [(shell, "esp32-devkitc-4ch-manifold")]
+    assert_identical(out)
+
+
+@pytest.mark.parametrize("shell", sim.SHELLS)
 @pytest.mark.parametrize("kind,chamber,code", [("leak", 1, "LEAK"), ("dead-sensor", 3, "SENSOR")])
 def test_trace_is_identical_through_a_plant_fault(tmp_path, vm_starts, kind, chamber, code, shell):
     # A fault latches, a long START clears it, START runs again. dead-sensor sends the

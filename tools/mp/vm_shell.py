@@ -3,10 +3,10 @@
 # The simulated plant stays on the host (tools/pulseboot/vmlink.py); this shell runs the control
 # core exactly as the device would and exchanges one text line per tick over stdin / stdout.
 #
-# stdin, first line: JSON {"board": {"name", "chambers", "topology", "hard_limit_dmmhg"},
+# stdin, first line: JSON {"board": {"name", "chambers", "topology", "sensor_at", "hard_limit_dmmhg"},
 #                          "program": INDEX, "level": DMMHG}
-# stdout, reply:     "ready N COUNT" (chambers, programs), then a state line
-# stdin, per tick:   "NOW RAW R1 .. RN" (ticks_ms, button bitmask, N sensor readings), each field
+# stdout, reply:     "ready N COUNT S" (chambers, programs, sensors), then a state line
+# stdin, per tick:   "NOW RAW R1 .. RS" (ticks_ms, button bitmask, S sensor readings), each field
 #                    right-aligned in FIELD characters plus a space, the last space a newline: a
 #                    fixed-size frame, so it takes one read() instead of one read() per byte
 # stdout, per tick:  a state line, space-separated ints:
@@ -50,7 +50,8 @@ def main():
     width = 6 + 4 * n + count
     fmt = " ".join(["%d"] * width) + "\n"
     out = [0] * width
-    readings = [0] * n
+    sensors = ctrl.sensors  # one per chamber, or one on the manifold
+    readings = [0] * sensors
 
     def report():
         out[0] = ctrl.state
@@ -70,10 +71,10 @@ def main():
         write(fmt % tuple(out))
         flush()
 
-    write("ready %d %d\n" % (n, count))
+    write("ready %d %d %d\n" % (n, count, sensors))
     report()
     step = ctrl.step
-    frame = (n + 2) * (FIELD + 1)
+    frame = (sensors + 2) * (FIELD + 1)
     take = sys.stdin.buffer.read
     while True:
         data = take(frame)
@@ -85,9 +86,9 @@ def main():
                 raise ValueError("input ended inside a frame")
             data += more
         fields = data.split()
-        if len(fields) != n + 2:
-            raise ValueError("expected %d fields per tick, got %d" % (n + 2, len(fields)))
-        for i in range(n):
+        if len(fields) != sensors + 2:
+            raise ValueError("expected %d fields per tick, got %d" % (sensors + 2, len(fields)))
+        for i in range(sensors):
             readings[i] = int(fields[i + 2])
         step(int(fields[0]), readings, int(fields[1]))
         report()

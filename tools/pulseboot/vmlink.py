@@ -15,7 +15,7 @@ from . import fw, vm
 
 SHELL = fw.ROOT / "tools" / "mp" / "vm_shell.py"
 HEAPSIZE = "96k"  # an ESP32 running MicroPython has about 100 KB of free heap
-BOARD_KEYS = ("name", "chambers", "topology", "hard_limit_dmmhg")
+BOARD_KEYS = ("name", "chambers", "topology", "sensor_at", "hard_limit_dmmhg")
 FIELD = 11  # characters per tick input field, as vm_shell.FIELD: any 32-bit signed int
 _STDERR_TAIL = 3  # lines of the VM's stderr quoted when it dies
 
@@ -88,10 +88,11 @@ class RemoteController:
         self._send(json.dumps(config).encode() + b"\n")
         greeting = self._receive()
         hello = greeting.split()
-        if len(hello) != 3 or hello[0] != b"ready":
+        if len(hello) != 4 or hello[0] != b"ready":
             self._die("unexpected greeting", greeting)
-        n, count = int(hello[1]), int(hello[2])
+        n, count, sensors = int(hello[1]), int(hello[2]), int(hello[3])
         self.chambers = n
+        self.sensors = sensors
         self.pressure = [0] * n
         self.inlet = [0] * n
         self.vent = [1] * n
@@ -100,13 +101,13 @@ class RemoteController:
         self.limiter = _Limiter()
         self.state = self.program = self.fault = self.pump = self.cycles = 0
         self._width = 6 + 4 * n + count
-        self._frame = " ".join(["%" + str(FIELD) + "d"] * (n + 2)) + "\n"  # see vm_shell.py
-        self._frame_len = (n + 2) * (FIELD + 1)
+        self._frame = " ".join(["%" + str(FIELD) + "d"] * (sensors + 2)) + "\n"  # see vm_shell.py
+        self._frame_len = (sensors + 2) * (FIELD + 1)
         self._update(self._receive())
 
     # ---- the tick ------------------------------------------------------------------------
     def step(self, now, readings, raw_buttons):
-        frame = (self._frame % (now, raw_buttons, *readings[:self.chambers])).encode()
+        frame = (self._frame % (now, raw_buttons, *readings[:self.sensors])).encode()
         if len(frame) != self._frame_len:
             raise VMError("a tick input does not fit %d characters per field: %s"
                           % (FIELD, " ".join(frame.decode().split())[:80]))
