@@ -3,7 +3,10 @@
 tick_us_median, heap_after_init_bytes  control tick timed inside the MicroPython unix port
 tick_alloc_bytes                       allocating ticks under micropython.heap_lock() (0 = none)
 mpy_bundle_bytes                       size of build/ for the largest board
-sim_speedup_x                          simulated s per wall s, 30-minute 8-chamber session, CPython
+sim_speedup_x                          simulated s per wall s, 30-minute 8-chamber session, CPython,
+                                       control core against the plant (`--shell core`)
+sim_speedup_device_x                   the same through the unmodified main.py and drivers on fake
+                                       pins (`--shell device`, the default): reported, no target
 """
 import platform
 import statistics
@@ -42,11 +45,8 @@ def measure(runs=5, sim_runs=3):
     medians = [int(t["tick_us_median"]) for t in ticks]
     alloc = _vm(ROOT / "host_tests" / "core" / "alloc.py")
     out = build.build("esp32s3-8ch", ROOT / "build")
-    speedups = []
-    for seed in range(sim_runs):
-        t0 = time.perf_counter()
-        summary = sim.run(board="esp32s3-8ch", program="gradient", duration_s=1800, plant="large-leg", seed=seed)
-        speedups.append(summary["sim_s"] / (time.perf_counter() - t0))
+    speedups = _speedups("core", sim_runs)
+    device = _speedups("device", sim_runs)
     return {
         "tick_us_median": statistics.median(medians),
         "tick_us_runs": medians,
@@ -58,11 +58,25 @@ def measure(runs=5, sim_runs=3):
         "mpy_bundle_bytes": build.bundle_bytes(out),
         "sim_speedup_x": round(statistics.median(speedups)),
         "sim_speedup_runs": [round(s) for s in speedups],
+        "sim_speedup_device_x": round(statistics.median(device)),
+        "sim_speedup_device_runs": [round(s) for s in device],
+        "sim_30min_8ch_wall_s": {"core": round(1800 / statistics.median(speedups), 2),
+                                 "device": round(1800 / statistics.median(device), 2)},
         "runs": runs,
         "sim_runs": sim_runs,
         "machine": "%s, %s, Python %s" % (platform.machine(), platform.processor() or platform.system(),
                                            platform.python_version()),
     }
+
+
+def _speedups(shell, runs):
+    out = []
+    for seed in range(runs):
+        t0 = time.perf_counter()
+        summary = sim.run(board="esp32s3-8ch", program="gradient", duration_s=1800, plant="large-leg", seed=seed,
+                          shell=shell)
+        out.append(summary["sim_s"] / (time.perf_counter() - t0))
+    return out
 
 
 def verdicts(figures):

@@ -412,6 +412,9 @@ def cmd_bench(argv):
         print(f"{key:<24} {figures[key]!s:>10}   target {sense} {target}   {'ok' if met[key] else 'MISSED'}")
     print(f"tick_us runs {figures['tick_us_runs']}, p90 {figures['tick_us_p90']}; "
           f"sim_speedup runs {figures['sim_speedup_runs']}; {figures['machine']}")
+    print(f"30-minute 8-chamber session: {figures['sim_30min_8ch_wall_s']['core']} s wall on --shell core, "
+          f"{figures['sim_30min_8ch_wall_s']['device']} s on --shell device "
+          f"(x{figures['sim_speedup_device_x']}, runs {figures['sim_speedup_device_runs']})")
     return 0 if all(met.values()) else 1
 
 
