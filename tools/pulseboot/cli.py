@@ -245,7 +245,9 @@ def _report(result, kw, wall_s, peaks, writer, args):
     n = result["chambers"]
     print(f"PulseBoot sim: program {result['program']} on {result['board']} ({n} chambers), "
           f"plant {kw['plant']}, seed {kw['seed']}")
-    print(f"  simulated {result['sim_s']:.1f} s in {wall_s:.2f} s of wall time")
+    how = ("firmware/main.py and its drivers on fake pins" if result.get("shell") == "device"
+           else "the control core alone")
+    print(f"  simulated {result['sim_s']:.1f} s in {wall_s:.2f} s of wall time: {how}, {kw.get('vm', 'cpython')}")
     print(f"  hard limit {result['hard_limit_mmhg']:g} mmHg; cycles completed: {result['cycles']}")
     if not result["faults"]:
         print("  faults: none")
