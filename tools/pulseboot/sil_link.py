@@ -28,7 +28,7 @@ import tempfile
 
 from . import fw, vm
 from .fakes import draw, sensor_count
-from .vmlink import VMError, _pin_together, _tail
+from .vmlink import VMError, _pin_together, death_message
 
 import controller as fw_controller  # firmware/lib, importable once fw is loaded
 
@@ -164,24 +164,7 @@ class _Link:
 
     def die(self, what, said=b""):
         """Raise VMError: how the VM ended, at which tick, and the last lines it wrote."""
-        proc = self.proc
-        status = None
-        try:
-            status = proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            pass
-        tail = _tail(self.console_text())
-        if not tail:
-            rest = b""
-            if status is not None:
-                try:
-                    rest = self._out.read()
-                except (OSError, ValueError):
-                    pass
-            tail = _tail((said + rest).decode(errors="replace"))
-        where = "at start-up" if self.ticks == 0 else "at tick %d" % self.ticks
-        state = "exited with status %s" % status if status is not None else "is still running"
-        raise VMError("MicroPython VM %s %s (%s)%s" % (state, where, what, ": " + tail if tail else ""))
+        raise VMError(death_message(self.proc, self.ticks, what, self.console_text(), self._out, said))
 
     def close(self):
         proc, self.proc = self.proc, None

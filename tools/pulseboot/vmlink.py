@@ -61,6 +61,30 @@ def _tail(text):
     return " | ".join(collections.deque(lines, _STDERR_TAIL))[-400:]
 
 
+def death_message(proc, ticks, what, console_text, out, said=b""):
+    """How the VM ended, at which tick, and the last lines it wrote, on one line."""
+    status = None
+    if proc is not None:
+        try:
+            status = proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+    # The unix port prints an uncaught exception (say, one raised while importing the
+    # firmware) on stdout; the shells print their own on stderr. Quote whichever has text.
+    tail = _tail(console_text)
+    if not tail:
+        rest = b""
+        if status is not None:
+            try:
+                rest = out.read()
+            except (OSError, ValueError):
+                pass
+        tail = _tail((said + rest).decode(errors="replace"))
+    where = "at start-up" if ticks == 0 else "at tick %d" % ticks
+    state = "exited with status %s" % status if status is not None else "is still running"
+    return "MicroPython VM %s %s (%s)%s" % (state, where, what, ": " + tail if tail else "")
+
+
 class _Limiter:
     __slots__ = ("hard_limit",)
 
@@ -155,28 +179,9 @@ class RemoteController:
 
     def _die(self, what, said=b""):
         """Raise VMError: how the VM ended, at which tick, and the last lines it wrote."""
-        proc = self._proc
-        status = None
-        if proc is not None:
-            try:
-                status = proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                pass
-        # The unix port prints an uncaught exception (say, one raised while importing the
-        # firmware) on stdout; vm_shell.py prints its own on stderr. Quote whichever has text.
-        tail = _tail(self._stderr_text())
-        if not tail:
-            rest = b""
-            if status is not None:
-                try:
-                    rest = self._out.read()
-                except (OSError, ValueError):
-                    pass
-            tail = _tail((said + rest).decode(errors="replace"))
+        message = death_message(self._proc, self._ticks, what, self._stderr_text(), self._out, said)
         self.close()
-        where = "at start-up" if self._ticks == 0 else "at tick %d" % self._ticks
-        state = "exited with status %s" % status if status is not None else "is still running"
-        raise VMError("MicroPython VM %s %s (%s)%s" % (state, where, what, ": " + tail if tail else ""))
+        raise VMError(message)
 
     def _stderr_text(self):
         try:
