@@ -1,4 +1,5 @@
-# MicroPython only: time the control tick and measure the firmware's heap after start-up.
+# MicroPython only: time the control tick, and the heap the control core alone holds once built
+# (heap_after_init_core_bytes; the firmware's whole start-up is tools/mp/bench_heap.py).
 #   micropython -X heapsize=... tools/mp/bench_tick.py ROOT [TICKS]
 # Prints one line of "key value" pairs for tools/pulseboot/bench.py to read.
 import gc
@@ -52,4 +53,4 @@ for k in range(120 + TICKS):  # zeroing (~2.5 s) first, then START, then steady 
 samples.sort()
 n = len(samples)
 print("tick_us_median", samples[n // 2], "tick_us_p10", samples[n // 10], "tick_us_p90", samples[9 * n // 10],
-      "ticks", n, "heap_after_init_bytes", heap_after_init, "state", C.STATE_NAMES[ctrl.state])
+      "ticks", n, "heap_after_init_core_bytes", heap_after_init, "state", C.STATE_NAMES[ctrl.state])
