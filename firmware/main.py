@@ -80,10 +80,18 @@ def main(root=""):
     # missing or wrong board file stops here with its message, not in a reset loop.
     board = device.load_board(root + device.BOARD_FILE)
     start = time.ticks_ms()
-    err = None
     try:
         hw = device.Device(machine, board)
         ctrl = Controller(board, time.ticks_diff)
+    except Exception as e:
+        # A board the drivers or the core reject is no board either: boot.py left the
+        # outputs safe, a reset would only fail the same way (and rewrite the crash log).
+        if hw is not None:
+            hw.safe()
+        print("board %s not usable, control loop not started:" % board.get("name"), e)
+        return
+    err = None
+    try:
         if hw.buttons.read() & (1 << buttons.MODE):
             print("MODE held at start: outputs safe, control loop not started (REPL free)")
             return

@@ -221,6 +221,22 @@ def test_boot_py_leaves_pump_off_and_every_chamber_vented(board_name, tmp_path):
     assert w.inlet_open() == [0] * board["chambers"] and w.vent_open() == [1] * board["chambers"]
 
 
+def test_a_board_the_drivers_reject_stops_main_py_safe_without_a_reset_or_a_crash_log(tmp_path):
+    # e.g. a mistyped board key: like a missing board file, no reset loop rewriting /crash.log.
+    src = (fw.FIRMWARE / "main.py").read_text()
+    line = "    board = device.load_board(root + device.BOARD_FILE)\n"
+    assert line in src, "main.py no longer loads its board with device.load_board(root + device.BOARD_FILE)"
+    main = tmp_path / "main.py"
+    main.write_text(src.replace(line, line + '    board = dict(board, sensor="hx711")\n'))
+    (tmp_path / "flash").mkdir()
+    result = sil.run_sil(fw.DEFAULT_BOARD, duration_ms=2000, main_path=main, flash_dir=tmp_path / "flash")
+    assert result["ended"] == "returned" and result["ticks"] == 0 and result["crash_log"] == ""
+    assert not (tmp_path / "flash" / "crash.log").exists()
+    assert "not usable" in result["console"] and "unknown sensor 'hx711'" in result["console"]
+    w = result["world"]
+    assert w.pump_duty() == 0 and w.inlet_open() == [0] * 4 and w.vent_open() == [1] * 4 and w.wdt is None
+
+
 # ---- device, pump, sensors, buttons, LED ------------------------------------------------
 @pytest.mark.parametrize("board_name", BOARDS)
 def test_device_builds_every_board_and_never_pulses_the_pump(board_name):
