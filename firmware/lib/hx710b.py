@@ -77,7 +77,8 @@ class HX710B:
         if waiting:
             # A module that finishes converting mid-read would shift a torn word, so wait
             # a few reads for all of them; a dead one must not blind the others for long.
-            self._waited += 1
+            if self._waited < self.patience:  # stops there: never a big int
+                self._waited += 1
             if waiting == n or self._waited < self.patience:
                 for i in range(n):
                     out[i] = NO_READING

@@ -13,7 +13,7 @@
 # asks for the safe position again.
 from micropython import const
 
-_SATURATE = const(0x3FFFFFFF)  # timers stop here instead of growing into big ints
+_SATURATE = const(1 << 29)  # timers stop here: + dt stays a small int (31-bit on the ESP32)
 
 
 class _Bank:
