@@ -1,4 +1,6 @@
-"""`pulseboot flash --dry-run`: the exact mpremote sequence, and a real run against a fake mpremote."""
+"""`pulseboot flash --dry-run`: the exact mpremote sequence, and a real run against a fake mpremote.
+Builds go into tmp_path or a temporary directory, never into the repo."""
+import pathlib
 import stat
 
 from pulseboot import cli, flash, fw
@@ -23,10 +25,18 @@ def test_dry_run_prints_a_sane_mpremote_sequence(capsys):
     assert not any("settings" in s or "crash" in s for s in steps)  # saved settings and the log stay
 
 
-def test_dry_run_builds_for_the_chosen_board(capsys):
-    dry_run(capsys, "--board", "esp32s3-8ch")
-    assert (fw.ROOT / "build" / "board.txt").read_text().strip() == "esp32s3-8ch"
-    assert (fw.ROOT / "build" / "lib" / "boards" / "esp32s3_8ch.mpy").exists()
+def test_dry_run_builds_for_the_chosen_board(capsys, tmp_path):
+    out = tmp_path / "out"
+    lines = dry_run(capsys, "--board", "esp32s3-8ch", "--out", str(out))
+    assert (out / "board.txt").read_text().strip() == "esp32s3-8ch"
+    assert (out / "lib" / "boards" / "esp32s3_8ch.mpy").exists()
+    assert str(out / "main.py") in lines[3]
+
+
+def test_without_out_the_build_goes_to_a_temporary_directory_and_is_removed(capsys):
+    lines = dry_run(capsys)
+    main_py = pathlib.Path(lines[3][-2])
+    assert main_py.name == "main.py" and fw.ROOT not in main_py.parents and not main_py.exists()
 
 
 def test_flash_needs_a_port(capsys):
@@ -42,7 +52,7 @@ def test_real_run_calls_mpremote_in_order_and_reports_a_failure(tmp_path, monkey
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     real = flash.vm.tool
     monkeypatch.setattr(flash.vm, "tool", lambda name: str(fake) if name == "mpremote" else real(name))
-    code = cli.main(["flash", "--port", "COM3"])
+    code = cli.main(["flash", "--port", "COM3", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     calls = log.read_text().splitlines()
     assert len(calls) == 5 and calls[0].startswith("connect COM3 fs rm")

@@ -1,7 +1,8 @@
-"""`pulseboot flash`: build, then copy build/ onto a board running MicroPython with mpremote.
+"""`pulseboot flash`: build, then copy the build onto a board running MicroPython with mpremote.
 
+The build goes into a temporary directory, removed afterwards, or into `--out DIR` (kept).
 The steps, each one mpremote call so a failure names the step:
-  1. build/ for the board (mpy-cross);
+  1. the build for the board (mpy-cross);
   2. remove the old main.py, so a board reset mid-flash boots to the REPL (boot.py still vents),
      and the old /lib (a stale .py there would shadow the new .mpy files);
   3. copy boot.py, lib/ and board.txt (which board main.py loads);
@@ -11,6 +12,7 @@ Settings (/settings.json) and the crash log on the board are left alone.
 """
 import shlex
 import subprocess
+import tempfile
 
 from . import build, vm
 
@@ -39,6 +41,14 @@ def commands(port, out_dir):
 
 
 def flash(port, board_name, dry_run=False, out_dir=None, echo=print):
+    """out_dir: where the build goes (kept); None: a temporary directory, removed at the end."""
+    if out_dir is None:
+        with tempfile.TemporaryDirectory(prefix="pulseboot-flash-") as tmp:
+            return _flash(port, board_name, dry_run, tmp, echo)
+    return _flash(port, board_name, dry_run, out_dir, echo)
+
+
+def _flash(port, board_name, dry_run, out_dir, echo):
     out = build.build(board_name, out_dir)
     steps = commands(port, out)
     for i, argv in enumerate(steps):
