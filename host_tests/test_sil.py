@@ -4,6 +4,8 @@ outcomes only, read from the plant and the pins."""
 import pathlib
 import re
 
+import faults
+import led as L
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -48,7 +50,8 @@ def test_drivers_are_transparent_sil_matches_the_core_only_sim_through_a_plant_f
 
     leak = [sim.PlantFault("leak", 8_000, 0)]
     a = sil.run_sil(fw.DEFAULT_BOARD, seed=4, duration_ms=60_000, on_tick=keep("sil"), plant_faults=leak)
-    b = sim.run(board=fw.DEFAULT_BOARD, seed=4, duration_s=60, on_tick=keep("sim"), plant_faults=leak)
+    b = sim.run(board=fw.DEFAULT_BOARD, seed=4, duration_s=60, on_tick=keep("sim"), plant_faults=leak, shell="core")
+    assert b["shell"] == "core"
     assert a["faults"] == b["faults"] and len(a["faults"]) == 1
     assert len(rows["sil"]) == len(rows["sim"]) == 2401
     for a, b in zip(rows["sil"], rows["sim"]):
@@ -108,7 +111,15 @@ def test_a_hung_loop_is_caught_by_the_watchdog_and_the_reboot_vents(tmp_path):
     assert after and all(r[4] == 0 and r[7] == [0] * 4 and r[8] == [1] * 4 for r in after)
 
 
-def test_a_sensor_fault_latches_safe_and_the_loop_keeps_feeding_the_watchdog():
+def test_a_sensor_fault_latches_safe_and_the_loop_keeps_feeding_the_watchdog(monkeypatch):
+    leds = []  # (ms, LED lit) at the end of every tick
+
+    class Watched(sil.World):
+        def sleep_ms(self, ms):
+            leds.append((self.clock.elapsed_ms, self.led_on()))
+            super().sleep_ms(ms)
+
+    monkeypatch.setattr(sil, "World", Watched)
     rec = Recorder(targets_mmhg(8))
     result = sil.run_sil("esp32s3-8ch", duration_ms=60_000, on_tick=rec,
                          plant_faults=[sim.PlantFault("dead-sensor", 20_000, 2)])
@@ -116,7 +127,14 @@ def test_a_sensor_fault_latches_safe_and_the_loop_keeps_feeding_the_watchdog():
     assert result["ended"] == "duration" and result["crash_log"] == ""
     assert rec.fault_rows > 1000 and rec.unsafe_fault_rows == 0  # read at the pins
     assert result["ctrl"].limiter.fault_chamber == 2
-    assert result["world"].led_on() in (True, False)
+    # The LED: steady on while running, then the SENSOR fault's pattern (L.FAULT_* figures)
+    # from the tick the fault latched: one 150 ms flash, then dark to the end of the period.
+    fault_ms = result["faults"][0]["t_ms"]
+    assert all(on for t, on in leds if fault_ms - 5000 <= t < fault_ms)
+    period = faults.SENSOR * (L.FAULT_ON_MS + L.FAULT_OFF_MS) + L.FAULT_PAUSE_MS
+    after = [(t, on) for t, on in leds if t >= fault_ms]
+    assert len(after) > 1000 and after[0] == (fault_ms, True)
+    assert all(on == ((t - fault_ms) % period < L.FAULT_ON_MS) for t, on in after), after[:100]
 
 
 def test_mode_held_at_power_up_leaves_outputs_safe_and_the_repl_free():
