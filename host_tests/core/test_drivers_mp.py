@@ -1,6 +1,9 @@
 # Driver tests with tiny fake pins, for CPython (pytest) and the MicroPython unix port
 # (host_tests/core/run.py): plain asserts. Under MicroPython every per-tick driver call
 # also runs under heap_lock(), so "allocates nothing" is checked for real there.
+import os
+import time
+
 import micropython
 
 import crashlog
@@ -202,10 +205,26 @@ def test_pump_buttons_led_and_analog_allocate_nothing_per_tick():
     assert led_pin.level == led.level == 1  # fault 3: first flash on
 
 
+_made = [0]
+
+
+def scratch_path(name):
+    """A file name in /tmp no other run (or test) uses: no tempfile module in MicroPython."""
+    _made[0] += 1
+    pid = os.getpid() if hasattr(os, "getpid") else 0  # the unix port has none
+    return "/tmp/pulseboot_%s_%d_%d_%d" % (name, pid, time.time_ns(), _made[0])
+
+
 def test_crash_log_is_bounded():
-    path = "/tmp/pulseboot_test_crash.log"
-    for i in range(60):
-        crashlog.append(path, "%d ms ValueError: number %d" % (i, i), 256)
-    text = crashlog.read(path)
-    assert len(text) <= 256
-    assert text.splitlines()[-1] == "59 ms ValueError: number 59"
+    path = scratch_path("crash.log")
+    try:
+        for i in range(60):
+            crashlog.append(path, "%d ms ValueError: number %d" % (i, i), 256)
+        text = crashlog.read(path)
+        assert len(text) <= 256
+        assert text.splitlines()[-1] == "59 ms ValueError: number 59"
+    finally:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
