@@ -190,12 +190,12 @@ def test_both_shells_give_the_same_columns_and_summary_keys(capsys, tmp_path, bo
 
 
 def test_summary_passes_choices_through(capsys):
-    code, out, _ = run(capsys, "sim", "--board", "esp32s3-8ch", "--program", "recovery", "--level", 60,
+    code, out, _ = run(capsys, "sim", "--board", "esp32s3-8ch", "--program", "recovery", "--level", 50,
                        "--plant", "large-leg", "--seed", 3, "--duration", 30, "--summary")
     assert code == 0
     summary = json.loads(out.splitlines()[-1])
     assert (summary["board"], summary["program"], summary["chambers"]) == ("esp32s3-8ch", "recovery", 8)
-    assert summary["targets_mmhg"] == [60.0] * 8
+    assert summary["targets_mmhg"] == [50.0] * 8  # within what the HX710B reads at any offset
 
 
 def test_text_report(capsys):

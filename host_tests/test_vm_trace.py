@@ -89,14 +89,15 @@ def test_trace_is_identical_with_button_presses(capsys, tmp_path, vm_starts, she
 
 @pytest.mark.parametrize("shell", sim.SHELLS)
 def test_trace_is_identical_across_a_stop_and_a_program_change(capsys, tmp_path, vm_starts, shell):
-    # Long START stops; MODE in IDLE moves to the next program, whose level then changes.
+    # Long START stops; MODE in IDLE moves to the next program, whose level then changes
+    # (DOWN: recovery's 70 mmHg default may already be above what the sensor can read).
     out = sim_both(capsys, tmp_path, "--duration", 60, "--plant", "large-leg", "--shell", shell,
                    "--press", "start@0", "--press", "start@10:long", "--press", "mode@15",
-                   "--press", "up@16", "--press", "start@17")
+                   "--press", "down@16", "--press", "down@17", "--press", "down@18", "--press", "start@19")
     assert_identical(out)
     cols = read_trace(tmp_path / "cpython.csv")
     assert "IDLE" in cols["state"] and cols["program"][-1] == "recovery"
-    assert out["micropython"][1]["targets_mmhg"] == [75.0] * 4  # recovery at 70 + 5 mmHg
+    assert out["micropython"][1]["targets_mmhg"] == [55.0] * 4  # recovery at 70 - 3 x 5 mmHg
 
 
 @pytest.mark.parametrize("shell", sim.SHELLS)

@@ -67,13 +67,15 @@ class Controller:
         # single-sensor build each chamber's pressure when last read through the manifold.
         self.pressure = self.regulator.pressure if self.single_sensor else self.sensed
         self.stale_ms = [0] * s
+        # The highest level the sensors can watch with the limiter's margin to spare:
+        # the sensor's span less its zero offset (known once zeroed) less the margin.
+        self.sensor_span = topology.sensor_span_dmmhg(board, limits.SENSOR_MAX_DMMHG)
+        self.level_cap = self.sensor_span - limits.TRIP_MARGIN_DMMHG
         self._offset = [0] * s
         self._zero_sum = [0] * s
         self._zero_prev = [0] * s
-        self._zero_count = 0
-        self._zero_ms = 0
-        self._zero_total_ms = 0
-        self._zero_rounds = 0
+        self._zeroed = False
+        self._restart_zeroing()
         self._start_pending = False
         self.levels = [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]
         self.program = 0
@@ -97,6 +99,11 @@ class Controller:
     @property
     def level(self):
         return self.levels[self.program]
+
+    def level_in_use(self):
+        """The chosen level, lowered to what the sensors can watch (see level_cap)."""
+        level = self.levels[self.program]
+        return level if level < self.level_cap else self.level_cap
 
     @property
     def cycles(self):
@@ -153,6 +160,16 @@ class Controller:
             self._zero_count += 1
             self._zero(dt)
 
+    def _restart_zeroing(self):
+        self.state = ZEROING
+        self._zero_count = 0
+        self._zero_ms = 0
+        self._zero_total_ms = 0
+        self._zero_rounds = 0
+        for i in range(self.sensors):
+            self._zero_sum[i] = 0
+            self._zero_prev[i] = 0
+
     def _zero(self, dt):
         # Zero only once two consecutive windows agree: a board reset mid-session
         # boots with chambers still venting, and their falling pressure is not zero.
@@ -183,6 +200,13 @@ class Controller:
             self.sensed[i] -= self._offset[i]
         if self.single_sensor:
             self.regulator.read_all_open(self.sensed[0])  # zeroing ran with every chamber open
+        cap = self.sensor_span
+        for i in range(self.sensors):
+            if self.sensor_span - self._offset[i] < cap:
+                cap = self.sensor_span - self._offset[i]
+        cap -= limits.TRIP_MARGIN_DMMHG
+        self.level_cap = cap - cap % limits.LEVEL_STEP_DMMHG
+        self._zeroed = True
         self.state = IDLE
         if self._start_pending:
             self._start()
@@ -196,7 +220,10 @@ class Controller:
             if long & (1 << B.START):
                 self.limiter.clear()
                 self.fault = faults.NONE
-                self.state = IDLE
+                if self._zeroed:
+                    self.state = IDLE
+                else:
+                    self._restart_zeroing()  # no trusted offsets yet: measure them again
             return
         if state == ZEROING:
             if short & (1 << B.START):
@@ -237,7 +264,7 @@ class Controller:
     def _begin(self):
         # Also the resume after a pause: the wave restarts from the foot.
         self.limiter.fill_timeout_ms = min(P.PROGRAMS[self.program][P.INFLATE_MS], limits.FILL_TIMEOUT_MS)
-        self.scheduler.start(self.program, self.level)
+        self.scheduler.start(self.program, self.level_in_use())
 
     def _stop(self):
         self.state = IDLE
@@ -246,7 +273,7 @@ class Controller:
     def _change_level(self, delta):
         level = P.clamp_level(self.program, self.levels[self.program] + delta)
         self.levels[self.program] = level
-        self.scheduler.set_level(level)
+        self.scheduler.set_level(self.level_in_use())
 
     def _next_program(self):
         for step in range(1, P.COUNT + 1):

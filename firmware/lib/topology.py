@@ -6,6 +6,8 @@
 # INLET_EXHAUST: an inlet valve per chamber and one exhaust valve on the shared manifold:
 #                a chamber vents through its inlet and the exhaust, so while anything
 #                vents the pump side is open to atmosphere and nothing can be filled.
+from micropython import const
+
 INLET_VENT = "inlet+vent"
 INLET_EXHAUST = "inlet+exhaust"
 TOPOLOGIES = (INLET_VENT, INLET_EXHAUST)
@@ -34,3 +36,20 @@ def exhaust_valves(inlet, vent, valve_open):
         if v:
             exhaust = 1
     return exhaust
+
+
+_HX710B_TOP = const(0x7FFFFF)  # the HX710B's largest positive 24-bit word (hx710b.py)
+_HX710B_DEFAULT_SCALE = const(107365)  # counts per mmHg, hx710b.MPS20N0040D_COUNTS_PER_MMHG
+
+
+def sensor_span_dmmhg(board, ceiling):
+    """The highest reading the board's sensors can give above the ADC's own zero, dmmHg,
+    capped at `ceiling`. The common HX710B module saturates far below its sensor's
+    rating (about 78 mmHg at the nominal scale); the bigger the scale, the sooner."""
+    if board.get("sensor", "hx710b") != "hx710b":
+        return ceiling
+    scale = board.get("sensor_counts_per_mmhg", _HX710B_DEFAULT_SCALE)
+    if not isinstance(scale, int):
+        scale = max(scale)
+    span = _HX710B_TOP * 10 // scale
+    return span if span < ceiling else ceiling

@@ -146,3 +146,28 @@ def test_session_ends_after_its_minutes():
     assert b.ctrl.state == C.RUNNING
     plant.run_ms(2000)
     assert b.ctrl.state == C.IDLE and b.ctrl.vent == [1] * 4 and b.ctrl.pump == 0
+
+
+def test_clearing_a_fault_raised_before_zeroing_measures_the_zero_again():
+    b = Bench(offset=limits.ZERO_OFFSET_MAX_DMMHG + 50)
+    b.run_ms(3000)
+    assert b.ctrl.fault == faults.ZERO_OFFSET
+    b.raw[:] = [40] * 4  # the sensor is plausible now (e.g. a chamber finished venting)
+    b.press(B.START, hold_ms=1600)
+    assert b.ctrl.state == C.ZEROING  # not IDLE: no trusted offsets yet
+    b.run_ms(3000)
+    assert b.ctrl.state == C.IDLE and b.ctrl.pressure == [0] * 4
+
+
+def test_level_is_capped_to_what_the_sensor_can_read():
+    # The HX710B module at its nominal scale saturates about 78 mmHg above its zero: a
+    # level whose trip margin would pass that is lowered, and lowered further by the offset.
+    b = Bench(offset=80).zeroed()
+    span = b.ctrl.sensor_span
+    assert 700 < span < 900
+    assert b.ctrl.level_cap == (span - 80 - limits.TRIP_MARGIN_DMMHG) // 50 * 50
+    b.ctrl.select_program(P.find("recovery"))
+    b.ctrl.levels[b.ctrl.program] = 1000
+    assert b.ctrl.level_in_use() == b.ctrl.level_cap
+    b.press(B.START)
+    assert b.ctrl.peak[0] == b.ctrl.level_cap

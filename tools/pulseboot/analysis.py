@@ -13,10 +13,22 @@ class Cycle:
         self.start_ms = start_ms
         self.end_ms = None
         self.peak = [0.0] * chambers  # highest true pressure per chamber
-        self.crossed_ms = [None] * chambers  # first time past 80 % of its target
+        self.crossed_ms = [None] * chambers  # first time past 80 % of its peak (set at the end)
+        self._first = [[] for _ in range(chambers)]  # [k]: first time past k whole mmHg
+
+    def _rise(self, i, p, t):
+        first = self._first[i]
+        while len(first) <= p:
+            first.append(t)
+
+    def _close(self, t):
+        self.end_ms = t
+        for i, first in enumerate(self._first):
+            k = int(0.8 * self.peak[i]) + 1
+            self.crossed_ms[i] = first[k] if k < len(first) else None
 
     def fill_order(self):
-        """Chamber indices in the order they first rose past 80 % of target."""
+        """Chamber indices in the order they first rose past 80 % of their peak."""
         known = [(t, i) for i, t in enumerate(self.crossed_ms) if t is not None]
         return [i for _, i in sorted(known)]
 
@@ -24,8 +36,7 @@ class Cycle:
 class Recorder:
     """on_tick callback that keeps per-cycle peaks and fill order, plus run-wide maxima."""
 
-    def __init__(self, targets_mmhg=None):
-        self.targets = targets_mmhg
+    def __init__(self):
         self.cycles = []
         self.max_mmhg = 0.0
         self.states = set()
@@ -50,14 +61,12 @@ class Recorder:
                 cyc = self._open = Cycle(t, n)
             else:
                 return
-        targets = self.targets
         for i in range(n):
             if p[i] > cyc.peak[i]:
                 cyc.peak[i] = p[i]
-            if targets and cyc.crossed_ms[i] is None and p[i] >= 0.8 * targets[i]:
-                cyc.crossed_ms[i] = t
+                cyc._rise(i, p[i], t)
         if top < VENTED_MMHG and all(out) and not any(inlet) and max(cyc.peak) > VENTED_MMHG:
-            cyc.end_ms = t
+            cyc._close(t)
             self.cycles.append(cyc)
             self._open = None
 
