@@ -49,10 +49,3 @@ class Buttons:
                 if self._held[i] >= self.long_ms and not self._long_sent & bit:
                     self._long_sent |= bit
                     self.long |= bit
-
-    def reset(self):
-        self._stable = 0
-        self._long_sent = 0
-        for i in range(self._count):
-            self._since[i] = 0
-            self._held[i] = 0

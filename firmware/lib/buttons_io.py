@@ -13,16 +13,14 @@ class ButtonsIO:
         self._value = [p.value for p in pins]
         self._active = 1 if active else 0
         self._latched = 0  # bits set by interrupt since the last read
-        self.flag = False  # an edge happened since the last read
         if trigger is not None:
             for i in range(len(pins)):
                 pins[i].irq(handler=self._handler(1 << i), trigger=trigger)
 
     def _handler(self, bit):
         def on_edge(_pin):
-            # Interrupt context: set a flag, nothing else (no allocation, no I/O).
+            # Interrupt context: set a bit, nothing else (no allocation, no I/O).
             self._latched |= bit
-            self.flag = True
 
         return on_edge
 
@@ -35,5 +33,4 @@ class ButtonsIO:
                 mask |= 1 << i
         mask |= self._latched
         self._latched = 0
-        self.flag = False
         return mask

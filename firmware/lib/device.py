@@ -19,7 +19,6 @@
 #   led_active [1], led_kind 'pin' or 'ws2812' [pin], buzzer_pin [none]
 #   wdt_timeout_ms [main.py's]
 import buttons
-from analog_sensor import AnalogSensor
 from buttons_io import ButtonsIO
 from hx710b import MPS20N0040D_COUNTS_PER_MMHG, NO_READING, HX710B
 from led import Led
@@ -130,6 +129,8 @@ class Device:
             clock = Pin(board["sensor_clk_pin"], Pin.OUT, value=0)
             return HX710B(clock, data, board.get("sensor_counts_per_mmhg", MPS20N0040D_COUNTS_PER_MMHG))
         if kind == "analog":
+            from analog_sensor import AnalogSensor  # only analog boards hold it in RAM
+
             adcs = [machine.ADC(Pin(p)) for p in board["sensor_adc_pins"]]
             return AnalogSensor(adcs, board["sensor_calibration"], machine.ADC.ATTN_11DB)
         raise ValueError("board %s: unknown sensor %r (hx710b or analog)" % (board["name"], kind))
