@@ -13,6 +13,7 @@ import time
 
 import buttons
 import crashlog
+import limits
 import device
 import led
 import settings
@@ -22,7 +23,7 @@ from settings_io import SettingsKeeper
 # Settings (program, levels, session length): /settings.json, see lib/settings_io.py.
 CRASH_LOG = "/crash.log"
 CRASH_LOG_BYTES = 2048
-WDT_MS = 2000  # 80 ticks: far above any honest pause, short next to a fill
+WDT_MS = limits.WDT_TIMEOUT_MS
 
 ctrl = None  # the running Controller (the host simulator reads it)
 hw = None  # the Device

@@ -328,7 +328,8 @@ def test_time_is_only_the_dt_passed_in():
 # -- faults --------------------------------------------------------------------------------
 
 def test_fault_names():
-    assert set(FAULTS) == {"leak", "hose-off", "kink", "stuck-vent", "stuck-inlet", "dead-sensor", "pump-weak"}
+    assert set(FAULTS) == {"leak", "hose-off", "kink", "stuck-vent", "stuck-inlet", "dead-sensor", "stuck-sensor",
+                           "pump-weak"}
     plant = Plant(N, preset("small-leg"))
     with pytest.raises(ValueError) as e:
         plant.inject("burst")
@@ -449,3 +450,14 @@ def test_random_params_and_commands_stay_physical(pr, cmds, seed, topo, faults):
             plant.read_sensors(out)
             for v in out:
                 assert type(v) is int and (v == SENSOR_DEAD or lo <= v <= hi)
+
+
+def test_stuck_sensor_freezes_its_reading_while_the_chamber_fills():
+    plant = Plant(N, preset("small-leg"), seed=4)
+    inlet = cmd(N, 0)
+    run(plant, 1.0, 100, inlet, [0] * N)
+    frozen = readings(plant)[0]
+    plant.inject("stuck-sensor", 0)
+    run(plant, 2.0, 100, inlet, [0] * N)
+    assert readings(plant)[0] == frozen  # not even noise moves it
+    assert plant.true_mmhg[0] > frozen / 10 + 5  # while the chamber went on filling

@@ -7,8 +7,8 @@ from pulseboot.analysis import Recorder
 # fault, chamber it hits, program, the code the limiter must latch
 CASES = [
     ("leak", 1, "gradient", "LEAK"),
-    ("hose-off", 2, "gradient", "FILL_TIMEOUT"),
-    ("kink", 0, "recovery", "FILL_TIMEOUT"),
+    ("hose-off", 2, "gradient", "NO_RISE"),
+    ("kink", 0, "recovery", "NO_RISE"),
     ("pump-weak", 0, "recovery", "FILL_TIMEOUT"),
     ("stuck-vent", 0, "gradient", "VENT_TIMEOUT"),
     ("dead-sensor", 3, "gradient", "SENSOR"),
@@ -41,4 +41,19 @@ def test_stuck_inlet_cannot_overpressure_a_limb():
                       plant_faults=[sim.PlantFault("stuck-inlet", 1000, 0)])
     margin = fw.limits.TRIP_MARGIN_DMMHG / 10
     assert rec.max_mmhg <= summary["targets_mmhg"][0] + margin + 3
+    assert rec.unsafe_fault_rows == 0
+
+
+@pytest.mark.parametrize("board", ["esp32-devkitc-4ch", "esp32-devkitc-4ch-manifold"])
+@pytest.mark.parametrize("plant", ["small-leg", "large-leg"])
+def test_a_stuck_sensor_cannot_let_the_pump_run_on_unseen(board, plant):
+    # The reading freezes while the chamber fills: the pump must stop within NO_RISE_MS
+    # of feeding, long before the true pressure gets anywhere near the ceiling.
+    rec = Recorder()
+    at_ms = 3500  # mid-way through the first chamber's fill
+    summary = sim.run(program="gradient", board=board, plant=plant, duration_s=60, seed=2, on_tick=rec,
+                      plant_faults=[sim.PlantFault("stuck-sensor", at_ms, 0)], shell="core")
+    assert [f["code"] for f in summary["faults"]] == ["NO_RISE"]
+    assert summary["faults"][0]["t_ms"] <= at_ms + 2500 + fw.limits.NO_RISE_MS
+    assert rec.max_mmhg < summary["targets_mmhg"][0] + fw.limits.TRIP_MARGIN_DMMHG / 10
     assert rec.unsafe_fault_rows == 0

@@ -30,6 +30,8 @@ def test_limit_figures_match_the_limits_table():
         "outside %g..%g mmHg" % (L.SENSOR_MIN_DMMHG / 10, L.SENSOR_MAX_DMMHG / 10),
         "older than %g s" % (L.SENSOR_STALE_MS / 1000),
         "more than %g mmHg in %g s" % (L.LEAK_DROP_DMMHG / 10, L.LEAK_WINDOW_MS / 1000),
+        "has not risen %g mmHg in %g s of pumping" % (L.NO_RISE_DMMHG / 10, L.NO_RISE_MS / 1000),
+        "and the %g mmHg margin" % (L.TRIP_MARGIN_DMMHG / 10),
     ]
     for text in figures:
         assert text in README, text

@@ -11,6 +11,7 @@ FILL_TIMEOUT = const(5)
 VENT_TIMEOUT = const(6)
 ZERO_OFFSET = const(7)
 LEAK = const(8)
+NO_RISE = const(9)
 
 NAMES = (
     "",
@@ -22,6 +23,7 @@ NAMES = (
     "VENT_TIMEOUT",
     "ZERO_OFFSET",
     "LEAK",
+    "NO_RISE",
 )
 
 # What a user reads next to each code (README and the host CLI use the same text).
@@ -35,4 +37,5 @@ MEANINGS = (
     "a chamber did not vent in time (kinked hose or stuck valve)",
     "sensor zero offset implausible at start-up",
     "a held chamber loses pressure (leaking bladder, hose or fitting)",
+    "the pump fed a chamber but its reading did not rise (sensor stuck or detached, hose off or kinked)",
 )

@@ -24,6 +24,10 @@ class Limiter:
         self._smooth = [0] * chambers  # filtered pressure << _FILTER_SHIFT
         self._held_ms = [0] * chambers  # time isolated in the current leak window
         self._held_from = [0] * chambers  # filtered pressure when the window opened
+        self._sensor_smooth = [0] * self.sensors  # filtered readings << _FILTER_SHIFT
+        self._feed_ms = [0] * chambers  # pump time into the chamber since its reading last rose
+        self._feed_from = [0] * chambers  # filtered reading when that window opened
+        self._unfed_ms = [0] * chambers  # time since the pump last fed it
 
     def check(self, dt, pressure, sensed, stale_ms, peak, mode, reached, pump, inlet, vent):
         """Trip (and latch) on the first broken limit; returns the latched fault code.
@@ -32,12 +36,14 @@ class Limiter:
         """
         if self.fault:
             return self.fault
+        smooth = self._sensor_smooth
         for i in range(self.sensors):
             p = sensed[i]
             if stale_ms[i] > limits.SENSOR_STALE_MS or p < limits.SENSOR_MIN_DMMHG or p > limits.SENSOR_MAX_DMMHG:
                 return self.trip(faults.SENSOR, i)
             if p > self.hard_limit:
                 return self.trip(faults.HARD_LIMIT, i)
+            smooth[i] += ((p << _FILTER_SHIFT) - smooth[i]) >> _FILTER_SHIFT
         for i in range(self.chambers):
             p = pressure[i]
             if p > self.hard_limit:
@@ -61,6 +67,10 @@ class Limiter:
                 self._vent_ms[i] = 0
             if self._leaking(i, dt, p, m == HOLD and not inlet[i]):
                 return self.trip(faults.LEAK, i)
+            # The reading that shows chamber i while it is fed: its own sensor, or the manifold's.
+            seen = smooth[i if self.sensors == self.chambers else 0]
+            if self._not_rising(i, dt, seen, m != VENT and inlet[i] and pump):
+                return self.trip(faults.NO_RISE, i)
         if pump:
             self._pump_ms = _add(self._pump_ms, dt)
             if self._pump_ms > limits.PUMP_MAX_ON_MS:
@@ -83,6 +93,26 @@ class Limiter:
             return False
         self._held_ms[i] = 0
         return self._held_from[i] - s > limits.LEAK_DROP_DMMHG << _FILTER_SHIFT
+
+    def _not_rising(self, i, dt, seen, fed):
+        if not fed:
+            # Short pauses (the single-sensor build reads between pump pulses) keep the
+            # window open; a long one closes it, so far-apart top-ups are judged afresh.
+            self._unfed_ms[i] = _add(self._unfed_ms[i], dt)
+            if self._unfed_ms[i] > limits.NO_RISE_MS:
+                self._feed_ms[i] = 0
+            return False
+        self._unfed_ms[i] = 0
+        if self._feed_ms[i] == 0 or seen - self._feed_from[i] >= limits.NO_RISE_DMMHG << _FILTER_SHIFT:
+            self._feed_from[i] = seen  # (re)open the window: it rose, or feeding just began
+            self._feed_ms[i] = dt if dt > 0 else 1
+            return False
+        if seen < self._feed_from[i]:
+            # Rise is judged from the lowest reading: the manifold reads high while air flows
+            # fast and lower as the pump slows, which is no sign of a stuck sensor.
+            self._feed_from[i] = seen
+        self._feed_ms[i] = _add(self._feed_ms[i], dt)
+        return self._feed_ms[i] > limits.NO_RISE_MS
 
     def check_sensors(self, stale_ms):
         """Before zeroing only the sensor itself can be judged."""
@@ -108,6 +138,8 @@ class Limiter:
             self._fill_ms[i] = 0
             self._vent_ms[i] = 0
             self._held_ms[i] = 0
+            self._feed_ms[i] = 0
+            self._unfed_ms[i] = 0
 
 
 def force_safe(inlet, vent):

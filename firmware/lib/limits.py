@@ -26,6 +26,11 @@ VENT_TIMEOUT_SHARED_MS = const(30000)
 # A held chamber (inlet shut) losing more than this over the window is leaking.
 LEAK_WINDOW_MS = const(4000)
 LEAK_DROP_DMMHG = const(30)
+# While the pump feeds a chamber its reading must rise at least this much within this much
+# feeding time, or the reading is not the chamber's: a stuck or detached sensor (which
+# would let the pump run on unseen), a hose off or kinked.
+NO_RISE_MS = const(1500)
+NO_RISE_DMMHG = const(5)
 # The sensor's plausible range after zeroing (module span is 0-40 kPa, about 300 mmHg).
 SENSOR_MIN_DMMHG = const(-200)
 SENSOR_MAX_DMMHG = const(3000)
@@ -33,6 +38,9 @@ SENSOR_MAX_DMMHG = const(3000)
 SENSOR_STALE_MS = const(500)
 # Zero offset found at start-up with the chambers vented may not exceed this.
 ZERO_OFFSET_MAX_DMMHG = const(300)
+# The watchdog resets a board whose loop stops being fed for this long (80 ticks): far
+# above any honest pause, short next to a fill.
+WDT_TIMEOUT_MS = const(2000)
 # Session length the user may set, in minutes.
 SESSION_MIN_MIN = const(5)
 SESSION_MAX_MIN = const(90)

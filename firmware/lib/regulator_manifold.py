@@ -21,6 +21,7 @@ _BLEED = const(2)  # client open to atmosphere through the exhaust
 
 class ManifoldRegulator:
     equalise_ms = 150  # manifold settles with the chamber in a few ms; the sensor lags ~50 ms
+    average_ms = 75  # the end of each equalise window is averaged: one reading is too noisy
     pulse_min_ms = 50
     pulse_max_ms = 3000
     tolerance = 10  # dmmHg either side of target counts as reached
@@ -48,6 +49,8 @@ class ManifoldRegulator:
         self._length = 0  # ms the last pulse or bleed lasted
         self._measuring = -1  # phase the current equalise follows, or -1 for a fresh client
         self._open_ms = 0  # how long the venting chambers have shared the manifold
+        self._sum = 0  # readings summed at the end of the equalise window
+        self._count = 0
 
     def step(self, dt, mode, target, manifold):
         client = -1
@@ -57,9 +60,7 @@ class ManifoldRegulator:
                 break
         if client != self._client:
             self._client = client
-            self._phase = _EQUALISE
-            self._timer = self.equalise_ms
-            self._measuring = -1
+            self._settle(-1)
         if client < 0:
             self._vent_and_hold(dt, mode, manifold)
             return
@@ -90,8 +91,16 @@ class ManifoldRegulator:
         self.inlet[k] = 1
         self.vent[k] = 0
         self.pump = 0
-        if self._phase != _EQUALISE or self._timer > 0:
+        if self._phase != _EQUALISE:
             return
+        if self._timer < self.average_ms:
+            self._sum += manifold
+            self._count += 1
+        if self._timer > 0:
+            return
+        manifold = self._sum // self._count if self._count else manifold
+        self._sum = 0
+        self._count = 0
         self.pressure[k] = manifold
         self._learn(k, manifold)
         error = target - manifold
@@ -121,6 +130,8 @@ class ManifoldRegulator:
         self._phase = _EQUALISE
         self._timer = self.equalise_ms
         self._measuring = after
+        self._sum = 0
+        self._count = 0
 
     def _learn(self, k, p):
         # The latest pulse's figure: the bladder stiffens as it fills, so the newest

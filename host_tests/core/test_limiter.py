@@ -94,3 +94,27 @@ def test_noisy_but_tight_chamber_is_not_a_leak():
         noise = (k * 7919) % 17 - 8  # +-0.8 mmHg
         assert check(lim, [450 + noise, 400 - noise, 350]) == faults.NONE
 
+
+
+def test_fed_chamber_whose_reading_never_rises_trips_no_rise():
+    lim = Limiter(N, 2000)
+    for _ in range(80):  # the reading has been 12 mmHg for a while (its filter has settled)
+        assert check(lim, [120, 0, 0], mode=[FILL, VENT, VENT], reached=[0] * N) == faults.NONE
+    code = faults.NONE
+    for _ in range(limits.NO_RISE_MS // 25 + 3):  # a stuck sensor: the same value every tick
+        code = check(lim, [120, 0, 0], mode=[FILL, VENT, VENT], reached=[0] * N, pump=100, inlet=[1, 0, 0])
+    assert code == faults.NO_RISE and lim.fault_chamber == 0
+
+
+def test_a_rising_reading_and_far_apart_top_ups_are_fine():
+    lim = Limiter(N, 2000)
+    p = 100
+    for _ in range(4 * limits.NO_RISE_MS // 25):  # 0.2 mmHg per tick of feeding
+        p += 2
+        assert check(lim, [p, 0, 0], mode=[FILL, VENT, VENT], reached=[0] * N, pump=100, inlet=[1, 0, 0]) == 0
+    lim = Limiter(N, 2000)
+    for _ in range(6):  # short top-ups that barely move the reading, far apart
+        for _ in range(8):
+            assert check(lim, [400, 0, 0], pump=50, inlet=[1, 0, 0]) == faults.NONE
+        for _ in range(limits.NO_RISE_MS // 25 + 2):
+            assert check(lim, [400, 0, 0]) == faults.NONE

@@ -45,7 +45,7 @@ import random
 from .presets import DEFAULT_PRESET, PRESETS, PlantParams, preset  # noqa: F401  (re-exported)
 
 SENSOR_DEAD = -32768
-FAULTS = ("leak", "hose-off", "kink", "stuck-vent", "stuck-inlet", "dead-sensor", "pump-weak")
+FAULTS = ("leak", "hose-off", "kink", "stuck-vent", "stuck-inlet", "dead-sensor", "stuck-sensor", "pump-weak")
 
 P_ATM = 760.0  # mmHg, standard atmosphere (101.325 kPa)
 MMHG_PER_BAR = 750.0616827  # 1 bar = 100 kPa
@@ -135,6 +135,7 @@ class Plant:
         self._stuck_in = {}
         self._stuck_vt = {}
         self._dead = []
+        self._frozen = []  # (sensor, the reading it is stuck at)
         self._pump_scale = 1.0
         self._build_consts()
         # Sensors. Draw order is fixed: offsets, then the noise table, then one pick per sample.
@@ -332,6 +333,8 @@ class Plant:
                 rd[i] = lo if v < lo else hi if v > hi else v
             for i in self._dead:
                 rd[i] = SENSOR_DEAD
+            for i, v in self._frozen:
+                rd[i] = v
         self._sclock = t
 
     def _bank(self, act, tgt, left, cmd, dt_ms):
@@ -361,7 +364,8 @@ class Plant:
         'leak': fault_leak_c more leak on the chamber; 'hose-off': the chamber's hose is off, so
         it sits at 0 and its inlet blows to atmosphere; 'kink': inlet conductance x0.02;
         'stuck-vent': the vent valve stays shut (no effect without vent valves); 'stuck-inlet':
-        the inlet valve stays open; 'dead-sensor': reads SENSOR_DEAD; 'pump-weak': free flow
+        the inlet valve stays open; 'dead-sensor': reads SENSOR_DEAD; 'stuck-sensor': the reading
+        freezes where it is (a live-looking value: the dangerous case); 'pump-weak': free flow
         x0.3. Injecting the same fault twice changes nothing; nothing clears a fault."""
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; allowed: {', '.join(FAULTS)}")
@@ -392,6 +396,9 @@ class Plant:
             i = 0 if self.manifold_sensor else i
             self._dead.append(i)
             self._read[i] = SENSOR_DEAD
+        elif fault == "stuck-sensor":
+            i = 0 if self.manifold_sensor else i
+            self._frozen.append((i, self._read[i]))
         else:  # pump-weak
             self._pump_scale = 0.3
             self._build_consts()
