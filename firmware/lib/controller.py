@@ -46,7 +46,7 @@ class Controller:
                 else "a sensor per chamber"))
         self.scheduler = Scheduler(n)
         # Only the regulator this board needs is loaded: RAM on the chip is scarce. Both
-        # offer the same outputs (pump, inlet, vent, reached, last_error) and reset().
+        # offer the same outputs (pump, inlet, vent, reached) and reset().
         if self.single_sensor:
             from regulator_manifold import ManifoldRegulator as BoardRegulator
         else:

@@ -12,7 +12,8 @@ class Limiter:
     def __init__(self, chambers, hard_limit, sensors=0, shared_exhaust=False):
         self.chambers = chambers
         self.sensors = sensors or chambers
-        self.vent_timeout_ms = limits.VENT_TIMEOUT_SHARED_MS if shared_exhaust else limits.VENT_TIMEOUT_MS
+        self.vent_timeout_ms = (limits.VENT_TIMEOUT_SHARED_PER_CHAMBER_MS * chambers if shared_exhaust
+                                else limits.VENT_TIMEOUT_MS)
         # A board may lower the ceiling, never raise it.
         self.hard_limit = hard_limit if hard_limit < limits.HARD_LIMIT_DMMHG else limits.HARD_LIMIT_DMMHG
         self.fill_timeout_ms = limits.FILL_TIMEOUT_MS

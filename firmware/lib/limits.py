@@ -20,9 +20,9 @@ PUMP_MAX_ON_MS = const(45000)
 FILL_TIMEOUT_MS = const(30000)
 # A chamber told to vent must fall below VENTED_DMMHG within this long (kinked hose, stuck valve).
 VENT_TIMEOUT_MS = const(15000)
-# The same through one shared exhaust (every chamber drains through its inlet, the
-# manifold and a single valve: several times slower than a vent valve per chamber).
-VENT_TIMEOUT_SHARED_MS = const(30000)
+# The same through one shared exhaust, per chamber on the board (every chamber drains
+# through its inlet, the manifold and a single valve: the time grows with the air to let out).
+VENT_TIMEOUT_SHARED_PER_CHAMBER_MS = const(7500)
 # A held chamber (inlet shut) losing more than this over the window is leaking.
 LEAK_WINDOW_MS = const(4000)
 LEAK_DROP_DMMHG = const(30)

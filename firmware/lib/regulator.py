@@ -35,7 +35,6 @@ class Regulator:
         self.vent = [1] * n
         self.reached = [0] * n  # set once per fill when the chamber has settled at target
         self.lead = [self.lead_ms] * n
-        self.last_error = [0] * n  # settled minus target of the latest fill, dmmHg
         self._phase = [_IDLE] * n
         self._timer = [0] * n
         self._sum = [0] * n
@@ -137,7 +136,6 @@ class Regulator:
             return _SETTLING
         settled = self._sum[i] // self._count[i] if self._count[i] else p
         error = settled - t
-        self.last_error[i] = error
         self._learn(i, error)
         if error < -self.topup_band:
             return _FILLING

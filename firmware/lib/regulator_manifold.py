@@ -39,7 +39,6 @@ class ManifoldRegulator:
         self.vent = [1] * n
         self.reached = [0] * n
         self.pressure = [0] * n  # each chamber's pressure when last read, dmmHg
-        self.last_error = [0] * n
         self.gain = [self.gain_start] * n
         self.bleed = [self.bleed_start] * n
         self._client = -1
@@ -104,7 +103,6 @@ class ManifoldRegulator:
         self.pressure[k] = manifold
         self._learn(k, manifold)
         error = target - manifold
-        self.last_error[k] = -error
         if -self.tolerance <= error <= self.tolerance:
             self.reached[k] = 1
             self.inlet[k] = 0

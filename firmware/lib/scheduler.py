@@ -16,7 +16,6 @@ STOPPED = const(0)
 WAVE = const(1)  # chambers filling in turn, distal first
 RELEASE = const(2)  # every chamber open to atmosphere until all are vented
 REST = const(3)  # stay vented while the limb refills
-PHASE_NAMES = ("STOPPED", "WAVE", "RELEASE", "REST")
 
 
 class Scheduler:

@@ -10,7 +10,6 @@ from micropython import const
 
 INLET_VENT = "inlet+vent"
 INLET_EXHAUST = "inlet+exhaust"
-TOPOLOGIES = (INLET_VENT, INLET_EXHAUST)
 
 
 def chamber_vents(board):

@@ -118,3 +118,14 @@ def test_a_rising_reading_and_far_apart_top_ups_are_fine():
             assert check(lim, [400, 0, 0], pump=50, inlet=[1, 0, 0]) == faults.NONE
         for _ in range(limits.NO_RISE_MS // 25 + 2):
             assert check(lim, [400, 0, 0]) == faults.NONE
+
+
+def test_shared_exhaust_gets_vent_time_per_chamber():
+    lim = Limiter(N, 2000, 1, True)
+    assert lim.vent_timeout_ms == limits.VENT_TIMEOUT_SHARED_PER_CHAMBER_MS * N
+    code = faults.NONE
+    ticks = 0
+    while code == faults.NONE and ticks < 10000:
+        code = lim.check(25, [200, 0, 0], [0], [0], [450] * N, [VENT] * N, [0] * N, 0, [0] * N, [1] * N)
+        ticks += 1
+    assert code == faults.VENT_TIMEOUT and ticks * 25 > lim.vent_timeout_ms
