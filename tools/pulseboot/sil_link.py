@@ -28,7 +28,7 @@ import tempfile
 
 from . import fw, vm
 from .fakes import draw, sensor_count
-from .vmlink import VMError, _pin_together, death_message
+from .vmlink import VMError, _pin_together, death_message, end_process
 
 import controller as fw_controller  # firmware/lib, importable once fw is loaded
 
@@ -170,15 +170,7 @@ class _Link:
         proc, self.proc = self.proc, None
         if proc is None:
             return
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        end_process(proc)
         proc.stderr.close()
         self._out.close()
         self.console.close()

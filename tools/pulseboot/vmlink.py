@@ -61,6 +61,19 @@ def _tail(text):
     return " | ".join(collections.deque(lines, _STDERR_TAIL))[-400:]
 
 
+def end_process(proc):
+    """Close its input (the shells exit on end of input) and wait; kill it if it hangs."""
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def death_message(proc, ticks, what, console_text, out, said=b""):
     """How the VM ended, at which tick, and the last lines it wrote, on one line."""
     status = None
@@ -194,15 +207,7 @@ class RemoteController:
         """End the VM (it exits on end of input); safe to call twice."""
         proc, self._proc = self._proc, None
         if proc is not None:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            end_process(proc)
             proc.stdout.close()
         for f in (self._out, getattr(self, "_stderr", None)):
             if f is not None:
