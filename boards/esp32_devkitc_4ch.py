@@ -19,7 +19,7 @@ BOARD = {
     "sensor_data_pins": (32, 33, 34, 35),
     "button_pins": {"start": 13, "mode": 14, "up": 36, "down": 39},
     "led_pin": 4,
-    # Driver figures (firmware/lib/device.py lists every optional key).
+    # Driver figures (firmware/lib/wiring.py lists every optional key).
     # HX710B + MPS20N0040D nominal scale (derivation in firmware/lib/hx710b.py): calibrate per module.
     "sensor_counts_per_mmhg": 107365,
     # Buttons short to ground. GPIO 36 and 39 have no internal pull-ups: 10k to 3V3 fitted.

@@ -24,7 +24,7 @@ BOARD = {
     "sensor_data_pins": (6, 7, 15, 16, 17, 18, 8, 9),
     "button_pins": {"start": 1, "mode": 2, "up": 42, "down": 41},
     "led_pin": 48,
-    # Driver figures (firmware/lib/device.py lists every optional key).
+    # Driver figures (firmware/lib/wiring.py lists every optional key).
     # GPIO48 is the DevKitC-1 v1.0's on-board WS2812 (v1.1 boards: GPIO38), driven as one pixel.
     "led_kind": "ws2812",
     # HX710B + MPS20N0040D nominal scale (derivation in firmware/lib/hx710b.py): calibrate per module.

@@ -10,7 +10,7 @@ def safe_outputs(root=""):
         with open(root + "/board.txt") as f:
             name = f.readline().strip()
         mod = name.replace("-", "_")
-        board = getattr(__import__("boards." + mod), mod).BOARD
+        board = __import__("boards." + mod, None, None, ("BOARD",)).BOARD  # the module itself
     except Exception as e:
         print("boot: no board (%s): outputs left to their pull resistors" % e)
         return None
@@ -55,3 +55,5 @@ def safe_outputs(root=""):
 
 if __name__ == "__main__":
     safe_outputs()
+    # main.py runs in these same globals: drop what ran once, so it holds no RAM.
+    del safe_outputs

@@ -1,6 +1,6 @@
 # PulseBoot on the device: board -> drivers -> control loop, and the safe state
 # (pump off, every chamber open to atmosphere) on every way out. boot.py has already
-# made the outputs safe before this runs. Flash layout: see lib/device.py.
+# made the outputs safe before this runs. Flash layout: see lib/wiring.py.
 #
 # The host runs this same file against the simulated plant (tools/pulseboot/sil.py):
 # all hardware comes from the `machine` and `time` modules and every file path starts
@@ -12,12 +12,10 @@ import machine
 import time
 
 import buttons
-import crashlog
 import limits
-import device
 import led
-import settings
 from controller import STATE_NAMES, Controller
+from settings_io import PATH as SETTINGS_PATH
 from settings_io import SettingsKeeper
 
 # Settings (program, levels, session length): /settings.json, see lib/settings_io.py.
@@ -70,6 +68,8 @@ def _report(err, root, uptime_ms):
         state = STATE_NAMES[ctrl.state] if ctrl is not None else "-"
         fault = ctrl.fault if ctrl is not None else 0
         line = "%d ms %s: %s (state %s, fault %d)" % (uptime_ms, type(err).__name__, err, state, fault)
+        import crashlog  # only ever needed here
+
         crashlog.append(root + CRASH_LOG, line, CRASH_LOG_BYTES)
     except Exception as e:  # the log must never stand between a crash and the reset
         print("crash log not written:", e)
@@ -79,10 +79,12 @@ def main(root=""):
     global ctrl, hw
     # Without a board nothing is driven (gate pull-downs hold every output off), so a
     # missing or wrong board file stops here with its message, not in a reset loop.
-    board = device.load_board(root + device.BOARD_FILE)
+    import wiring
+
+    board = wiring.load_board(root + wiring.BOARD_FILE)
     start = time.ticks_ms()
     try:
-        hw = device.Device(machine, board)
+        hw = wiring.build(machine, board)
         ctrl = Controller(board, time.ticks_diff)
     except Exception as e:
         # A board the drivers or the core reject is no board either: boot.py left the
@@ -91,18 +93,24 @@ def main(root=""):
             hw.safe()
         print("board %s not usable, control loop not started:" % board.get("name"), e)
         return
+    wdt_ms = board.get("wdt_timeout_ms", WDT_MS)
+    # What only start-up needed (the board file, wiring.py, topology.py) is dropped
+    # here, so its code holds no RAM while the loop runs.
+    for name in wiring.startup_modules(board):
+        sys.modules.pop(name, None)
+    del board, wiring
     err = None
     try:
         if hw.buttons.read() & (1 << buttons.MODE):
             print("MODE held at start: outputs safe, control loop not started (REPL free)")
             return
-        keeper = SettingsKeeper(settings.Settings(root + settings.PATH), ctrl)
+        keeper = SettingsKeeper(root + SETTINGS_PATH, ctrl)
         if keeper.restore():
             # Defaults are running; the file stays as it is until a setting changes.
             print("settings reset:", keeper.problem)
             hw.led.show(led.SETTINGS_RESET[2], led.SETTINGS_RESET_MS)
         gc.collect()
-        run(machine, time, hw, ctrl, board.get("wdt_timeout_ms", WDT_MS), keeper)
+        run(machine, time, hw, ctrl, wdt_ms, keeper)
     except Exception as e:
         err = e
     finally:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from pulseboot import cli, fw, plant, sim
+from pulseboot import cli, fault_text, fw, plant, sim
 from pulseboot.plot import Recorder, plot
 from pulseboot.trace import TraceWriter, columns, read_trace
 
@@ -219,7 +219,7 @@ def test_a_fault_is_a_result_not_an_error(capsys, monkeypatch):
     monkeypatch.setattr(sim, "run", faulted)
     code, out, _ = run(capsys, "sim", "--duration", 10)
     assert code == 0
-    assert "FAULT FILL_TIMEOUT at 22.000 s: " + fw.faults.MEANINGS[fw.faults.FILL_TIMEOUT] in out
+    assert "FAULT FILL_TIMEOUT at 22.000 s: " + fault_text.meaning(fw.faults.FILL_TIMEOUT) in out
     code, out, _ = run(capsys, "sim", "--duration", 10, "--summary")
     assert code == 0 and json.loads(out.splitlines()[-1])["faults"][0]["code"] == "FILL_TIMEOUT"
 

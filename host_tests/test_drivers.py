@@ -9,7 +9,7 @@ import sys
 
 import analog_sensor
 import crashlog
-import device
+import wiring
 import faults
 import hx710b
 import led as L
@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from pulseboot import fw, sil
 from pulseboot.fakes import World
 from pump import Pump
-from valves import ShiftValves, Valves
+from valves import Valves
+from valves_595 import ShiftValves
 
 NO = hx710b.NO_READING
 BOARDS = fw.board_names()
@@ -224,8 +225,8 @@ def test_boot_py_leaves_pump_off_and_every_chamber_vented(board_name, tmp_path):
 def test_a_board_the_drivers_reject_stops_main_py_safe_without_a_reset_or_a_crash_log(tmp_path):
     # e.g. a mistyped board key: like a missing board file, no reset loop rewriting /crash.log.
     src = (fw.FIRMWARE / "main.py").read_text()
-    line = "    board = device.load_board(root + device.BOARD_FILE)\n"
-    assert line in src, "main.py no longer loads its board with device.load_board(root + device.BOARD_FILE)"
+    line = "    board = wiring.load_board(root + wiring.BOARD_FILE)\n"
+    assert line in src, "main.py no longer loads its board with wiring.load_board(root + wiring.BOARD_FILE)"
     main = tmp_path / "main.py"
     main.write_text(src.replace(line, line + '    board = dict(board, sensor="hx711")\n'))
     (tmp_path / "flash").mkdir()
@@ -243,7 +244,7 @@ def test_device_builds_every_board_and_never_pulses_the_pump(board_name):
     board = fw.load_board(board_name)
     w = World(board)
     with fake_modules(w):
-        d = device.Device(w.machine, board)
+        d = wiring.build(w.machine, board)
     pwm = w.pwms[board["pump_pin"]]
     assert pwm.duty_u16() == 0 and pwm.freq() == board["pump_pwm_hz"]
     assert d.is_safe() and w.vent_open() == [1] * board["chambers"]
@@ -294,7 +295,7 @@ def test_buttons_read_active_low_into_the_core_bitmask_and_latch_irq_presses():
     board = fw.load_board(fw.DEFAULT_BOARD)
     w = World(board, spans=[(0, 100, 0b0001), (50, 100, 0b0100), (160, 170, 0b1000)])
     with fake_modules(w):
-        d = device.Device(w.machine, dict(board, button_irq=True))
+        d = wiring.build(w.machine, dict(board, button_irq=True))
     assert d.buttons.read() == 0b0001
     w.advance(50)
     assert d.buttons.read() == 0b0101

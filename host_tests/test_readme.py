@@ -1,7 +1,7 @@
 """The README is the front door: its commands, fault table and limit figures must stay true."""
 import re
 
-from pulseboot import fw
+from pulseboot import fault_text, fw
 
 README = (fw.ROOT / "README.md").read_text()
 L = fw.limits
@@ -16,8 +16,9 @@ def test_two_commands_on_a_fresh_machine_are_the_makefile_targets():
 
 
 def test_fault_table_matches_the_firmware():
-    for name, meaning in zip(fw.faults.NAMES[1:], fw.faults.MEANINGS[1:]):
-        assert "| `%s` | %s |" % (name, meaning) in README, name
+    assert sorted(fault_text.MEANINGS) == sorted(fw.faults.NAMES[1:]), "every fault code needs its sentence"
+    for name in fw.faults.NAMES[1:]:
+        assert "| `%s` | %s |" % (name, fault_text.meaning(name)) in README, name
 
 
 def test_limit_figures_match_the_limits_table():

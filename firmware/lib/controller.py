@@ -7,7 +7,6 @@ import buttons as B
 import faults
 import limits
 import programs as P
-import topology
 from limiter import Limiter, force_safe
 from scheduler import Scheduler
 
@@ -31,6 +30,8 @@ class Controller:
     zero_timeout_ms = 15000
 
     def __init__(self, board, ticks_diff, program=0, level=0, session_min=limits.SESSION_DEFAULT_MIN):
+        import topology  # start-up only: main.py drops it once the loop starts
+
         n = board["chambers"]
         self.chambers = n
         self._ticks_diff = ticks_diff

@@ -1,171 +1,18 @@
-# One board's drivers, built from its BOARD dict and the `machine` module it is given
-# (the real one on the chip, a fake backed by the simulated plant on the host).
-#
-# Flash layout (what the flash tool writes):
-#   /boot.py, /main.py        firmware/boot.py, firmware/main.py
-#   /lib/*.py or *.mpy        firmware/lib
-#   /lib/boards/<file>.py     boards/<file>.py; <file> = board name with '-' -> '_'
-#   /board.txt                one line, the board name, e.g. esp32-devkitc-4ch
-#   /crash.log                written by main.py, kept under 2 KB
-#
-# Optional board keys read here (defaults in brackets):
-#   sensor_counts_per_mmhg  HX710B scale, int or one per sensor [hx710b.py's figure]
-#   sensor 'analog' + sensor_adc_pins + sensor_calibration (raw_lo, dmmhg_lo, raw_hi, dmmhg_hi)
-#   inlet_max_on_ms, vent_max_on_ms   valve max on-time, 0 = none [0]
-#   topology 'inlet+exhaust' + sensor_at 'manifold': exhaust_pin, inlet_normally_open [True],
-#   exhaust_normally_open [True], exhaust_max_on_ms [0] (see topology.py)
-#   button_active [0], button_pull_up [True] (internal pull-ups where the pin has one),
-#   button_external_pull_ups [False] (documents fitted resistors; tools/pulseboot/pins.py), button_irq [False]
-#   led_active [1], led_kind 'pin' or 'ws2812' [pin], buzzer_pin [none]
-#   wdt_timeout_ms [main.py's]
-import buttons
-from buttons_io import ButtonsIO
-from hx710b import MPS20N0040D_COUNTS_PER_MMHG, NO_READING, HX710B
-from led import Led
-from pump import Pump
-import topology
-from valves import ShiftValves, Valves, shared_exhaust_layout
-
-BOARD_FILE = "/board.txt"
-
-# GPIOs without internal pull resistors: buttons there need external 10k pull-ups.
-_NO_PULL = {"esp32": (34, 35, 36, 37, 38, 39)}
-
-
-def board_module(name):
-    return name.strip().replace("-", "_")
-
-
-def load_board(path=BOARD_FILE):
-    """The BOARD dict named in the board file; ValueError saying what to fix."""
-    try:
-        with open(path) as f:
-            name = f.readline().strip()
-    except OSError:
-        raise ValueError("no %s: write the board name into it (the flash tool does)" % path)
-    mod = board_module(name)
-    try:
-        board = getattr(__import__("boards." + mod), mod).BOARD
-    except ImportError:
-        raise ValueError("%s names board %r but /lib/boards/%s.py is missing" % (path, name, mod))
-    if board["name"] != name:
-        raise ValueError("%s says %r but that file defines %r" % (path, name, board["name"]))
-    return board
-
-
-class _Inverted:
-    def __init__(self, pin):
-        self._pin = pin
-
-    def value(self, v):
-        self._pin.value(0 if v else 1)
-
-
-class _Pixel:
-    """One WS2812 used as a plain status LED (the ESP32-S3 DevKitC's on-board LED)."""
-
-    colour = (24, 12, 0)  # dim amber: readable, not glaring at night
-
-    def __init__(self, np):
-        self._np = np
-        self._off = (0, 0, 0)
-
-    def value(self, v):
-        self._np[0] = self.colour if v else self._off
-        self._np.write()
+# One board's drivers as the control loop uses them, once per tick and without
+# allocating. wiring.py builds it from the board file.
+from controller import NO_READING
 
 
 class Device:
-    def __init__(self, machine, board):
-        Pin = machine.Pin
-        n = board["chambers"]
-        self.chambers = n
-        # duty_u16=0 in the constructor: a PWM made without a duty starts at 50 %.
-        pwm = machine.PWM(Pin(board["pump_pin"], Pin.OUT, value=0), freq=board.get("pump_pwm_hz", Pump.freq_hz),
-                          duty_u16=0)
-        self.pump = Pump(pwm, board.get("pump_pwm_hz", 0))
-        self.valves = self._valves(Pin, board)
-        self.sensors = self._sensors(machine, board)
-        want = topology.sensor_count(board)
-        if self.sensors.count != want or self.valves.chambers != n:
-            raise ValueError("board %s: %d chambers need %d sensors and %d chamber valves, not %d and %d"
-                             % (board["name"], n, want, n, self.sensors.count, self.valves.chambers))
-        self.readings = [NO_READING] * want
-        self.buttons = self._buttons(Pin, board)
-        self.led = self._led(Pin, board)
+    def __init__(self, pump, valves, sensors, buttons, led):
+        self.pump = pump
+        self.valves = valves
+        self.sensors = sensors
+        self.buttons = buttons
+        self.led = led
+        self.chambers = valves.chambers
+        self.readings = [NO_READING] * sensors.count
 
-    def _valves(self, Pin, board):
-        active = board.get("valve_active", 1)
-        vent_no = board.get("vent_normally_open", True)
-        limits = (board.get("inlet_max_on_ms", 0), board.get("vent_max_on_ms", 0))
-        if board.get("valve_driver") == "74hc595":
-            enable = Pin(board["shift_enable_pin"], Pin.OUT, value=1)  # outputs off until a safe pattern is in
-            out = [Pin(board[k], Pin.OUT, value=0) for k in ("shift_data_pin", "shift_clock_pin", "shift_latch_pin")]
-            return ShiftValves(out[0], out[1], out[2], enable, board["inlet_bits"], board["vent_bits"], active, vent_no,
-                               *limits)
-        off = 0 if active else 1
-        if not topology.chamber_vents(board):
-            # Shared exhaust: chamber valves and exhaust start de-energised; with the
-            # normally-open valves these boards use, that is every chamber vented.
-            layout = shared_exhaust_layout(board["chambers"], board.get("inlet_normally_open", True),
-                                           board.get("exhaust_normally_open", True), board.get("inlet_max_on_ms", 0),
-                                           board.get("exhaust_max_on_ms", 0))
-            inlets = [Pin(p, Pin.OUT, value=off) for p in board["inlet_pins"]]
-            exhaust = [Pin(board["exhaust_pin"], Pin.OUT, value=off)]
-            return Valves(inlets, exhaust, active, layout=layout)
-        if "vent_pins" not in board:
-            raise ValueError("board %s: topology %s needs vent_pins" % (board["name"], topology.INLET_VENT))
-        vent_open = off if vent_no else 1 - off
-        inlets = [Pin(p, Pin.OUT, value=off) for p in board["inlet_pins"]]
-        vents = [Pin(p, Pin.OUT, value=vent_open) for p in board["vent_pins"]]
-        return Valves(inlets, vents, active, vent_no, *limits)
-
-    def _sensors(self, machine, board):
-        Pin = machine.Pin
-        kind = board.get("sensor", "hx710b")
-        if kind == "hx710b":
-            # DOUT is push-pull; fit 10k pull-ups so an unplugged module reads "not ready".
-            data = [Pin(p, Pin.IN) for p in board["sensor_data_pins"]]
-            clock = Pin(board["sensor_clk_pin"], Pin.OUT, value=0)
-            return HX710B(clock, data, board.get("sensor_counts_per_mmhg", MPS20N0040D_COUNTS_PER_MMHG))
-        if kind == "analog":
-            from analog_sensor import AnalogSensor  # only analog boards hold it in RAM
-
-            adcs = [machine.ADC(Pin(p)) for p in board["sensor_adc_pins"]]
-            return AnalogSensor(adcs, board["sensor_calibration"], machine.ADC.ATTN_11DB)
-        raise ValueError("board %s: unknown sensor %r (hx710b or analog)" % (board["name"], kind))
-
-    def _buttons(self, Pin, board):
-        active = board.get("button_active", 0)
-        no_pull = _NO_PULL.get(board.get("chip"), ())
-        pins = []
-        for name in buttons.NAMES:
-            p = board["button_pins"][name]
-            if board.get("button_pull_up", True) and not active and p not in no_pull:
-                pins.append(Pin(p, Pin.IN, Pin.PULL_UP))
-            else:
-                pins.append(Pin(p, Pin.IN))
-        trigger = None
-        if board.get("button_irq", False):
-            trigger = Pin.IRQ_RISING if active else Pin.IRQ_FALLING
-        return ButtonsIO(pins, active, trigger)
-
-    def _led(self, Pin, board):
-        pin = Pin(board["led_pin"], Pin.OUT, value=0)
-        if board.get("led_kind", "pin") == "ws2812":
-            import neopixel
-
-            write = _Pixel(neopixel.NeoPixel(pin, 1)).value
-        elif board.get("led_active", 1):
-            write = pin.value
-        else:
-            write = _Inverted(pin).value
-        buzzer = None
-        if "buzzer_pin" in board:
-            buzzer = Pin(board["buzzer_pin"], Pin.OUT, value=0).value
-        return Led(write, buzzer)
-
-    # ---- the per-tick calls (no allocation) ------------------------------------------
     def read_sensors(self):
         self.sensors.read(self.readings)
         return self.readings

@@ -9,11 +9,9 @@ import os
 import limits
 import programs as P
 
-PATH = "/settings.json"
-
 
 class Settings:
-    def __init__(self, path=PATH, fs=os):
+    def __init__(self, path, fs=os):
         self.path = path
         self._fs = fs
         self.program = 0

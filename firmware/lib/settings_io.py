@@ -1,5 +1,7 @@
 # The user's settings between the flash file (settings.py) and the running controller:
-# restored once at start-up, saved once they have stopped changing.
+# restored once at start-up, saved once they have stopped changing. settings.py (JSON,
+# checks, the atomic write) is loaded only for those two moments and dropped after, so
+# its code holds no RAM while the control loop runs.
 #
 # - restore(): anything wrong with the file (missing, truncated, malformed, out of
 #   range, a program this board cannot run) leaves safe defaults in the controller and
@@ -9,24 +11,39 @@
 #   is written after `delay_ms` without further change, and only while no fill runs
 #   (IDLE or PAUSED): no flash wear per button press, no flash write mid-wave. A
 #   failing write is reported on the console and retried after `retry_ms`.
+import sys
+
+import limits
 import programs as P
 from controller import IDLE, PAUSED
-from settings import Settings
 
+PATH = "/settings.json"  # on flash; its format is settings.py's
 _MS_PER_MIN = 60000
+
+
+def _settings(path):
+    """A settings.py Settings for `path`; the module is dropped again straight away
+    (the object keeps what it needs until it goes)."""
+    from settings import Settings
+
+    sys.modules.pop("settings", None)
+    return Settings(path)
 
 
 class SettingsKeeper:
     delay_ms = 5000  # quiet time after the last change before it is written
     retry_ms = 60000  # after a failed write
 
-    def __init__(self, settings, ctrl):
-        """settings: a Settings (not yet loaded); ctrl: the Controller to restore into."""
-        self.settings = settings
+    def __init__(self, path, ctrl, make=_settings):
+        """path: the settings file; ctrl: the Controller to restore into; make(path):
+        the settings.py Settings for the file (tests pass one that fails)."""
+        self.path = path
         self.ctrl = ctrl
+        self._make = make
         self.problem = ""  # what restore() found wrong; empty when the file was used as saved
         self.saves = 0
         self.failures = 0
+        self._written = None  # (program, levels, session_min) the file holds; None = unknown
         self._program = 0  # what the controller held at the last check
         self._levels = [0] * P.COUNT
         self._session_ms = 0
@@ -36,26 +53,28 @@ class SettingsKeeper:
 
     def restore(self):
         """Load the file into the controller; returns `problem` ('' = used as saved)."""
-        s = self.settings
+        ctrl = self.ctrl
         try:
+            s = self._make(self.path)
             s.load()
             problem = s.problem
+            program, levels, session_min = s.program, s.levels, s.session_min
         except Exception as e:  # e.g. a file too big for the heap: never a reason not to boot
             problem = "settings not read (%s), defaults used" % e
-            fresh = Settings(s.path)
-            s.program, s.levels, s.session_min = fresh.program, fresh.levels, fresh.session_min
-            s.problem = problem
-        ctrl = self.ctrl
+            program, session_min = 0, limits.SESSION_DEFAULT_MIN
+            levels = [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]
         for i in range(P.COUNT):
-            ctrl.levels[i] = s.levels[i]
-        if not ctrl.select_program(s.program):
+            ctrl.levels[i] = levels[i]
+        if not problem:
+            self._written = (program, tuple(levels), session_min)
+        if not ctrl.select_program(program):
             for i in range(P.COUNT):  # the first program this board can run
                 if ctrl.select_program(i):
                     break
             text = "program %s cannot run on this board (it needs a vent valve per chamber), %s used" % (
-                P.NAMES[s.program], P.NAMES[ctrl.program])
+                P.NAMES[program], P.NAMES[ctrl.program])
             problem = problem + "; " + text if problem else text
-        ctrl.session_ms = s.session_min * _MS_PER_MIN
+        ctrl.session_ms = session_min * _MS_PER_MIN
         self.problem = problem
         self._seen()
         return problem
@@ -92,19 +111,16 @@ class SettingsKeeper:
         """Write what the controller holds, unless the file already says exactly that.
         Never raises for a flash problem: reports it and retries later."""
         self._pending = False
-        s = self.settings
         ctrl = self.ctrl
         self._seen()
-        same = not s.problem and s.program == ctrl.program and s.session_min * _MS_PER_MIN == ctrl.session_ms
-        for i in range(P.COUNT):
-            if s.levels[i] != ctrl.levels[i]:
-                same = False
-            s.levels[i] = ctrl.levels[i]
-        if same:
+        now = (ctrl.program, tuple(ctrl.levels), ctrl.session_ms // _MS_PER_MIN)
+        if now == self._written:
             return False  # changed and changed back: nothing to write
-        s.program = ctrl.program
-        s.session_min = ctrl.session_ms // _MS_PER_MIN
         try:
+            s = self._make(self.path)
+            s.program, s.session_min = now[0], now[2]
+            for i in range(P.COUNT):
+                s.levels[i] = now[1][i]
             s.save()
         except (OSError, MemoryError) as e:
             self.failures += 1
@@ -113,5 +129,6 @@ class SettingsKeeper:
             self._quiet_ms = 0
             self._wait_ms = self.retry_ms
             return False
+        self._written = now
         self.saves += 1
         return True

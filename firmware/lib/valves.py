@@ -11,12 +11,13 @@
 # inlet and exhaust open). A valve held away from it longer than its maximum on-time
 # is forced back here, at the lowest layer, and stays forced until the core itself
 # asks for the safe position again.
+# Valves here drive one GPIO per valve; valves_595.py drives them through 74HC595s.
 from micropython import const
 
 _SATURATE = const(1 << 29)  # timers stop here: + dt stays a small int (31-bit on the ESP32)
 
 
-class _Bank:
+class ValveBank:
     """Shared logic over m valves, each with the command that energises it, its safe
     command and its maximum time away from safe (0 = no limit).
 
@@ -127,7 +128,7 @@ def shared_exhaust_layout(n, inlet_normally_open, exhaust_normally_open, inlet_m
             [inlet_max_ms] * n + [exhaust_max_ms])
 
 
-class Valves(_Bank):
+class Valves(ValveBank):
     """One GPIO per valve. Pins come in as Pin objects already set to output.
 
     Chamber-vent boards: Valves(inlet_pins, vent_pins, ...). Shared-exhaust boards:
@@ -142,63 +143,9 @@ class Valves(_Bank):
             raise ValueError("valves: need %s" % ("one exhaust pin" if shared else "one vent pin per inlet pin"))
         if layout is None:
             layout = chamber_vent_layout(n, vent_normally_open, inlet_max_ms, vent_max_ms)
-        _Bank.__init__(self, n, active, layout[0], layout[1], layout[2], shared)
+        ValveBank.__init__(self, n, active, layout[0], layout[1], layout[2], shared)
         self._pins = [p.value for p in inlet_pins] + [p.value for p in vent_pins]  # bound once
         self.safe()
 
     def _out(self, k, level):
         self._pins[k](level)
-
-
-class ShiftValves(_Bank):
-    """Valves behind chained 74HC595s: bit-banged data/clock/latch and /OE.
-
-    bits: register stage of each valve, stage 0 = QA of the register nearest the MCU.
-    /OE stays high (outputs off, gate pull-downs hold every coil de-energised, which
-    is the safe position for NC inlets and NO vents) until a safe pattern is latched.
-    """
-
-    def __init__(self, data, clock, latch, enable, inlet_bits, vent_bits, active=1, vent_normally_open=True,
-                 inlet_max_ms=0, vent_max_ms=0):
-        if len(inlet_bits) != len(vent_bits):
-            raise ValueError("valves: need one vent bit per inlet bit")
-        n = len(inlet_bits)
-        layout = chamber_vent_layout(n, vent_normally_open, inlet_max_ms, vent_max_ms)
-        _Bank.__init__(self, n, active, layout[0], layout[1], layout[2])
-        self._bit = list(inlet_bits) + list(vent_bits)
-        top = 0
-        for b in self._bit:
-            if b > top:
-                top = b
-        self._stages = (top // 8 + 1) * 8
-        self._data = data.value
-        self._clock = clock.value
-        self._latch = latch.value
-        self._pattern = 0
-        self._shown = -1  # pattern in the output latches; -1 = unknown
-        enable.value(1)
-        self._clock(0)
-        self._latch(0)
-        self.safe()
-        enable.value(0)
-
-    def _out(self, k, level):
-        bit = 1 << self._bit[k]
-        if level:
-            self._pattern |= bit
-        else:
-            self._pattern &= ~bit
-
-    def _flush(self):
-        pattern = self._pattern
-        if pattern == self._shown:
-            return
-        data = self._data
-        clock = self._clock
-        for s in range(self._stages - 1, -1, -1):  # furthest stage first
-            data((pattern >> s) & 1)
-            clock(1)
-            clock(0)
-        self._latch(1)
-        self._latch(0)
-        self._shown = pattern

@@ -54,9 +54,9 @@ def board(topology="inlet+vent"):
     return b
 
 
-def keeper(path, topology="inlet+vent", settings=None):
+def keeper(path, topology="inlet+vent", make=None):
     ctrl = C.Controller(board(topology), ticks_diff)
-    k = SettingsKeeper(settings or Settings(path), ctrl)
+    k = SettingsKeeper(path, ctrl, make) if make else SettingsKeeper(path, ctrl)
     return k, ctrl
 
 
@@ -113,7 +113,7 @@ class Unreadable(Settings):
 
 def test_any_error_while_reading_gives_defaults():
     path = fresh_path()
-    k, ctrl = keeper(path, settings=Unreadable(path))
+    k, ctrl = keeper(path, make=Unreadable)
     assert "file too big" in k.restore()
     assert ctrl.program == GRADIENT and ctrl.session_ms == 30 * 60000
 
@@ -160,7 +160,7 @@ class FailingFs:
 def test_a_failing_write_is_reported_not_raised_and_retried_later():
     path = fresh_path()
     fs = FailingFs()
-    k, ctrl = keeper(path, settings=Settings(path, fs))
+    k, ctrl = keeper(path, make=lambda p: Settings(p, fs))
     k.restore()
     ctrl.levels[GRADIENT] = 500
     assert ticks(k, 400) == 0 and k.failures == 1

@@ -83,6 +83,8 @@ def measure(machine, time, hw, ctrl, wdt_ms=0, keeper=None):
 
 boot = load(BUILD + "/boot.py")
 boot.safe_outputs(BUILD)
+boot = None  # as boot.py itself does on the chip: its code runs once
+sys.modules.pop("boot")
 main = load(BUILD + "/main.py")
 main.run = measure
 try:

@@ -8,7 +8,7 @@ import pathlib
 import sys
 import time
 
-from pulseboot import fw
+from pulseboot import fault_text, fw
 from pulseboot.cli_common import UsageError, _choose, _Parser
 
 TICK_MS = 25  # the firmware's control period, one trace row each
@@ -198,8 +198,7 @@ def _report(result, kw, wall_s, peaks, writer, args):
         print("  faults: none")
     for f in result["faults"]:
         code = f["code"]
-        meaning = fw.faults.MEANINGS[fw.faults.NAMES.index(code)] if code in fw.faults.NAMES else ""
-        print(f"  FAULT {code} at {f['t_ms'] / 1000:.3f} s: {meaning}")
+        print(f"  FAULT {code} at {f['t_ms'] / 1000:.3f} s: {fault_text.meaning(code)}")
     full = peaks.complete_cycles() if peaks else []
     last = full[-1].peak if full else None
     print("  chamber  target mmHg  peak of the last full wave")

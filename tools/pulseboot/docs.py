@@ -44,7 +44,7 @@ def wiring_rows(board):
     rows.append(("Pump (PWM %g kHz)" % (board.get("pump_pwm_hz", 20000) / 1000), _gpio(board["pump_pin"]),
                  "gate of a logic-level N-MOSFET (low side), 10k pull-down; flyback diode across the pump"))
     # Inlets are normally closed beside a vent per chamber; with a shared exhaust the
-    # chambers vent through them, so there they are normally open (device.py's defaults).
+    # chambers vent through them, so there they are normally open (wiring.py's defaults).
     inlet_no = board.get("inlet_normally_open", "exhaust_pin" in board)
     vent_no = board.get("vent_normally_open", True)
     if board.get("valve_driver") == "74hc595":

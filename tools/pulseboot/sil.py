@@ -289,6 +289,7 @@ def simulate(board_def, index, level, duration_ms, params, seed, presses, on_tic
     The program and level reach the firmware the way they reach the device: in the
     settings file on flash, which main.py restores at start-up."""
     import settings as fw_settings  # firmware/lib
+    import settings_io as fw_settings_io
 
     P = fw.programs
     saved = fw_settings.Settings("")
@@ -300,7 +301,7 @@ def simulate(board_def, index, level, duration_ms, params, seed, presses, on_tic
     # Rows every 25 ms up to the last tick at or before the duration, as the core shell has them.
     last_ms = duration_ms - duration_ms % TICK_MS
     result = run_sil(board_def["name"], params, seed, last_ms, presses, on_tick, plant_faults=plant_faults, vm=vm,
-                     flash_files={fw_settings.PATH.lstrip("/"): saved.to_json()}, end_ms=last_ms)
+                     flash_files={fw_settings_io.PATH.lstrip("/"): saved.to_json()}, end_ms=last_ms)
     final = result["final"]
     if final is None:
         raise RuntimeError("main.py never built its Controller: %s" % (result["console"].strip()[-300:]
