@@ -108,7 +108,7 @@ def main(root=""):
         if keeper.restore():
             # Defaults are running; the file stays as it is until a setting changes.
             print("settings reset:", keeper.problem)
-            hw.led.show(led.SETTINGS_RESET[2], led.SETTINGS_RESET_MS)
+            hw.led.show(led.SETTINGS_RESET, led.SETTINGS_RESET_MS)
         gc.collect()
         run(machine, time, hw, ctrl, wdt_ms, keeper)
     except Exception as e:

@@ -15,7 +15,7 @@ from pulseboot.trace import TraceWriter, columns, read_trace
 
 BUTTONS = ", ".join(sim.BUTTONS)
 BOARDS = fw.board_names()
-PROGRAMS = list(fw.programs.names())
+PROGRAMS = list(fw.programs.NAMES)
 COMMANDS = ["sim", "programs", "boards"]
 
 

@@ -54,16 +54,17 @@ def test_readme_led_table_matches_the_patterns_for_every_state_and_fault_code():
     assert table == docs.led_table().splitlines(), HINT
     rows = docs.led_rows()
     # Every state's pattern, the settings-reset notice and every fault code, from the data.
-    for state, name, what, _segments in L.PATTERNS:
+    assert len(docs.LED_WORDS) == len(L.PATTERNS) == STATE_NAMES.index("FAULT")  # a pattern per state but FAULT
+    for state, (name, what) in enumerate(docs.LED_WORDS):
         assert any(r[0] == name and STATE_NAMES[state] in r[1] and r[2] == what for r in rows), name
-    assert any(r[0] == L.SETTINGS_RESET[0] for r in rows)
+    assert any(r[0] == docs.SETTINGS_RESET_WORDS[0] for r in rows)
     for code in range(1, len(fw.faults.NAMES)):
         row = next(r for r in rows if fw.faults.NAMES[code] in r[1])
         assert row[2].startswith("%d short flash" % code)
         ons = re.findall(r"on (\d+)", row[3])
         counts = re.findall(r"\(x(\d+)\)", row[3])
         assert len(ons) + sum(int(c) - 1 for c in counts) == code  # N flashes, N = the code
-        assert row[3].endswith("off %d" % L.fault_segments(code)[-1])
+        assert row[3].endswith("off %d" % docs.fault_segments(code)[-1])
 
 
 def test_timing_text_expands_back_to_the_segments():
@@ -75,13 +76,13 @@ def test_timing_text_expands_back_to_the_segments():
             out += [int(m.group(1)), int(m.group(2))] * int(m.group(3) or 1)
         return tuple(out)
 
-    for row, (_s, _n, _w, segments) in zip(docs.led_rows(), L.PATTERNS):
+    for row, segments in zip(docs.led_rows(), L.PATTERNS):
         assert expand(row[3]) == segments
-    notice = next(r for r in docs.led_rows() if r[0] == L.SETTINGS_RESET[0])
-    assert expand(notice[3]) == L.SETTINGS_RESET[2]
+    notice = next(r for r in docs.led_rows() if r[0] == docs.SETTINGS_RESET_WORDS[0])
+    assert expand(notice[3]) == L.SETTINGS_RESET
     for code in range(1, len(fw.faults.NAMES)):
         row = next(r for r in docs.led_rows() if fw.faults.NAMES[code] in r[1])
-        assert expand(row[3]) == L.fault_segments(code)
+        assert expand(row[3]) == docs.fault_segments(code)
 
 
 def test_readme_settings_figures_match_the_firmware():

@@ -17,10 +17,10 @@ import pytest
 from controller import FAULT, IDLE, PAUSED, RUNNING, ZEROING
 from hypothesis import given
 from hypothesis import strategies as st
-from pulseboot import fw, sil
+from pulseboot import docs, fw, sil
 from pulseboot.fakes import World
 from pump import Pump
-from valves import Valves
+from valves_gpio import Valves
 from valves_595 import ShiftValves
 
 NO = hx710b.NO_READING
@@ -143,8 +143,6 @@ def test_valve_levels_follow_active_level_and_vent_type(active, vent_no):
     assert levels() == ([off, off], [open_vent, open_vent]) and v.is_safe()
     v.write([1, 0], [0, 1], 25)
     assert levels() == ([on, off], [shut_vent, open_vent])
-    assert [v.inlet_open(i) for i in (0, 1)] == [True, False]
-    assert [v.vent_open(i) for i in (0, 1)] == [False, True]
     assert not v.is_safe()
     v.safe()
     assert levels() == ([off, off], [open_vent, open_vent]) and v.is_safe()
@@ -307,6 +305,22 @@ def test_buttons_read_active_low_into_the_core_bitmask_and_latch_irq_presses():
     assert d.buttons.read() == 0
 
 
+FAULT_FLASH_GAP_MS = L.FAULT_ON_MS + 25  # into the gap after the first flash
+
+
+def test_an_led_wired_active_low_is_dark_from_the_start_and_lit_on_low():
+    board = dict(fw.load_board(fw.DEFAULT_BOARD), led_active=0)
+    w = World(board)
+    with fake_modules(w):
+        d = wiring.build(w.machine, board)
+    assert w.pin(board["led_pin"]).level == 1 and not w.led_on()
+    d.led.update(25, RUNNING, 0)  # steady on
+    assert d.led.level == 1 and w.pin(board["led_pin"]).level == 0 and w.led_on()
+    d.led.update(25, FAULT, 1)
+    d.led.update(FAULT_FLASH_GAP_MS, FAULT, 1)  # between two flashes: dark
+    assert d.led.level == 0 and w.pin(board["led_pin"]).level == 1
+
+
 def led_trace(state, fault, ms=6000):
     levels = []
     buzz = []
@@ -348,9 +362,8 @@ def test_buzzer_sounds_only_the_fault_pattern():
 
 
 def test_led_table_is_data_for_the_readme():
-    names = {row[1] for row in L.PATTERNS}
-    assert names == {"zeroing", "idle", "running", "paused"}
-    assert L.fault_segments(3) == (150, 300, 150, 300, 150, 300 + 1500)
+    assert [name for name, _what in docs.LED_WORDS] == ["zeroing", "idle", "running", "paused"]
+    assert docs.fault_segments(3) == (150, 300, 150, 300, 150, 300 + 1500)
 
 
 def test_crash_log_stays_bounded_and_keeps_whole_recent_lines(tmp_path):

@@ -8,7 +8,7 @@ import pathlib
 import sys
 
 import pytest
-from pulseboot import fw, sil, sim
+from pulseboot import docs, fw, sil, sim
 from pulseboot.analysis import Recorder
 
 import led as L
@@ -62,7 +62,7 @@ class Watch:
 
 def notice_levels(ticks):
     """The LED level at each 25 ms tick of the settings-reset pattern (from led.py's data)."""
-    segments = L.SETTINGS_RESET[2]
+    segments = L.SETTINGS_RESET
     period = sum(segments)
     out = []
     for k in range(ticks):
@@ -165,13 +165,13 @@ def test_a_bad_settings_file_boots_on_safe_defaults_shows_it_and_is_left_untouch
 
 
 def test_the_indication_is_distinct_from_every_other_led_pattern():
-    seg = L.SETTINGS_RESET[2]
+    seg = L.SETTINGS_RESET
     assert L.SETTINGS_RESET_MS >= 3000  # a few seconds: long enough to be noticed
-    assert all(seg != row[3] for row in L.PATTERNS)
+    assert all(seg != p for p in L.PATTERNS)
     ons = seg[0::2]
     assert max(ons) >= 500 and sorted(ons)[0] < 200  # a long flash and short ones: unlike any state
     for code in range(1, len(fw.faults.NAMES)):
-        assert seg != L.fault_segments(code)
+        assert seg != docs.fault_segments(code)
 
 
 @pytest.mark.parametrize("board", GRADIENT_ONLY_BOARDS)

@@ -53,6 +53,7 @@ class Controller:
         else:
             from regulator import Regulator as BoardRegulator  # type: ignore[assignment]
         self.regulator = BoardRegulator(n)
+        self.peak = self.scheduler.peak  # this cycle's target per chamber (the list itself)
         self.sensors = topology.sensor_count(board)
         self.limiter = Limiter(n, board.get("hard_limit_dmmhg", limits.HARD_LIMIT_DMMHG), self.sensors,
                                not self.chamber_vents)
@@ -109,10 +110,6 @@ class Controller:
     @property
     def cycles(self):
         return self.scheduler.cycles
-
-    @property
-    def peak(self):
-        return self.scheduler.peak
 
     # ---- the tick ------------------------------------------------------------------------
     def step(self, now, readings, raw_buttons):

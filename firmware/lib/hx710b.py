@@ -55,13 +55,6 @@ class HX710B:
         self._discard = 0  # bitmask: next reading suspect (clocked while not ready)
         self._waited = 0
 
-    def ready(self):
-        """True when every sensor has a conversion waiting."""
-        for d in self._data:
-            if d():
-                return False
-        return True
-
     def read(self, out):
         """out[i] = sensor i in tenths of mmHg (offset included), NO_READING when it
         has nothing new. Never waits for a conversion. Returns how many were read."""

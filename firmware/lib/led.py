@@ -1,39 +1,29 @@
 # Status LED (and an optional buzzer) from the core's state and fault code, driven by
 # elapsed ms in update(), never by sleeping. The patterns are data: PATTERNS, the
-# FAULT_* figures and SETTINGS_RESET below are the one place they are defined (the
-# README's LED table is checked against them by host_tests/test_docs.py).
+# FAULT_* figures and SETTINGS_RESET below are the one place they are defined. Their
+# names and what they look like in words are the README's (tools/pulseboot/docs.py
+# writes that table from these figures; host_tests/test_docs.py checks it).
 from micropython import const
 
-from controller import FAULT, IDLE, PAUSED, RUNNING, ZEROING
+from controller import FAULT
 
-# Each pattern: (state, name, what it looks like, (on_ms, off_ms, on_ms, off_ms, ...)).
-# The on/off pairs repeat from the start.
+# On/off pairs in ms, repeating from the start, for each state by its number
+# (controller.py: ZEROING, IDLE, RUNNING, PAUSED).
 PATTERNS = (
-    (ZEROING, "zeroing", "fast blink", (100, 100)),
-    (IDLE, "idle", "slow heartbeat: two short flashes every 2 s", (80, 160, 80, 1680)),
-    (RUNNING, "running", "steady on", (1000, 0)),
-    (PAUSED, "paused", "slow blink: 1 s on, 1 s off", (1000, 1000)),
+    (100, 100),  # zeroing: fast blink
+    (80, 160, 80, 1680),  # idle: two short flashes every 2 s
+    (1000, 0),  # running: steady on
+    (1000, 1000),  # paused: 1 s on, 1 s off
 )
 # FAULT: N short flashes, then a pause, where N = the fault code (faults.py).
 FAULT_ON_MS = const(150)
 FAULT_OFF_MS = const(300)
 FAULT_PAUSE_MS = const(1500)
-FAULT_DESCRIPTION = "N short flashes then a pause, N = fault code"
 # Shown at power-up, over the zeroing/idle/running pattern (never over a fault, which
 # ends it), when the saved settings could not be used and safe defaults are running
-# (main.py): one long flash then three short ones, played SETTINGS_RESET_REPEAT times.
-SETTINGS_RESET = ("settings reset", "one long flash then three short ones",
-                  (900, 300, 100, 100, 100, 100, 100, 600))
-SETTINGS_RESET_REPEAT = const(2)
-
-
-def fault_segments(code):
-    """The on/off pairs of fault `code` as a tuple (for documentation; allocates)."""
-    pairs = []
-    for i in range(code):
-        pairs.append(FAULT_ON_MS)
-        pairs.append(FAULT_OFF_MS + (FAULT_PAUSE_MS if i == code - 1 else 0))
-    return tuple(pairs)
+# (main.py): one long flash then three short ones, played _SETTINGS_RESET_REPEAT times.
+SETTINGS_RESET = (900, 300, 100, 100, 100, 100, 100, 600)
+_SETTINGS_RESET_REPEAT = const(2)
 
 
 def _period(segments):
@@ -43,31 +33,28 @@ def _period(segments):
     return total
 
 
-SETTINGS_RESET_MS = SETTINGS_RESET_REPEAT * _period(SETTINGS_RESET[2])
+SETTINGS_RESET_MS = _SETTINGS_RESET_REPEAT * _period(SETTINGS_RESET)
 _NOTICE = const(-2)  # the pseudo-state of a notice shown over the state's pattern
 
 
 class Led:
-    def __init__(self, write, buzzer=None):
-        """write: callable taking 1 (on) or 0 (off), e.g. a Pin's bound value method.
-        buzzer: the same for an active buzzer; it sounds the fault pattern only."""
+    def __init__(self, write, buzzer=None, active=1):
+        """write: callable taking a pin level, e.g. a Pin's bound value method.
+        buzzer: the same for an active buzzer; it sounds the fault pattern only.
+        active: the level that lights the LED (0 when it is wired to light on low)."""
         self._write = write
         self._buzzer = buzzer
-        self._segments = {}
-        self._periods = {}
-        for state, _name, _what, segments in PATTERNS:
-            self._segments[state] = segments
-            self._periods[state] = _period(segments)
+        self._off = 0 if active else 1  # level ^ this = what the pin is given
         self._state = -1
         self._fault = -1
         self._t = 0
         self._period = 1
-        self._seg = PATTERNS[0][3]  # type: tuple[int, ...]
+        self._seg = PATTERNS[0]  # type: tuple[int, ...]
         self._notice = self._seg
         self._notice_period = 1
         self._notice_ms = 0
-        self.level = 0
-        write(0)
+        self.level = 0  # 1 = lit
+        write(self._off)
         if buzzer is not None:
             buzzer(0)
 
@@ -99,8 +86,8 @@ class Led:
                 self._seg = self._notice
                 self._period = self._notice_period
             else:
-                self._seg = self._segments.get(state, PATTERNS[0][3])
-                self._period = self._periods.get(state, 1) or 1
+                self._seg = PATTERNS[state] if 0 <= state < len(PATTERNS) else PATTERNS[0]
+                self._period = _period(self._seg) or 1
         else:
             self._t += dt
             if self._t >= self._period:
@@ -108,7 +95,7 @@ class Led:
         level = self.level_at(self._t)
         if level != self.level or changed:
             self.level = level
-            self._write(level)
+            self._write(level ^ self._off)
             if self._buzzer is not None:
                 self._buzzer(level if state == FAULT else 0)
 

@@ -1,11 +1,13 @@
 # The safety limiter: runs every tick after the scheduler and regulator, may
 # override every output, and latches. It keeps its own timers and trusts nothing
 # but the pressures, the commanded outputs and the limits table.
+from micropython import const
+
 import faults
 import limits
 from scheduler import FILL, HOLD, VENT
 
-_FILTER_SHIFT = 3  # pressure filter for the leak check: noise must not look like a leak
+_FILTER_SHIFT = const(3)  # pressure filter for the leak check: noise must not look like a leak
 
 
 class Limiter:

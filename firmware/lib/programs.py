@@ -11,8 +11,8 @@ KIND = const(0)
 LEVEL_DEFAULT = const(1)
 LEVEL_MIN = const(2)
 LEVEL_MAX = const(3)
-PROXIMAL_NUM = const(4)  # most proximal target = level * NUM / DEN, the rest interpolated
-PROXIMAL_DEN = const(5)
+_PROXIMAL_NUM = const(4)  # most proximal target = level * NUM / DEN, the rest interpolated
+_PROXIMAL_DEN = const(5)
 INFLATE_MS = const(6)  # time one chamber may take to reach its target
 HOLD_MS = const(7)  # dwell at target before the wave moves on (the last: before release)
 RELEASE_MS = const(8)  # least time every chamber stays open to atmosphere after the wave
@@ -37,10 +37,6 @@ def find(name):
     return -1
 
 
-def names():
-    return NAMES
-
-
 def clamp_level(index, level):
     p = PROGRAMS[index]
     if level < p[LEVEL_MIN]:
@@ -53,7 +49,7 @@ def clamp_level(index, level):
 def fill_targets(index, chambers, level, out):
     """Write each chamber's peak target for this level into out (no allocation)."""
     p = PROGRAMS[index]
-    proximal = level * p[PROXIMAL_NUM] // p[PROXIMAL_DEN]
+    proximal = level * p[_PROXIMAL_NUM] // p[_PROXIMAL_DEN]
     drop = level - proximal
     last = chambers - 1
     for i in range(chambers):

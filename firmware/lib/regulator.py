@@ -3,6 +3,8 @@
 # The inlet closes early by the rise expected during the sensor's lag and the
 # valve's switching delay; that lead time is learned per chamber from the
 # settled pressure after every fill, so cut-off corrects itself cycle to cycle.
+from array import array
+
 from micropython import const
 
 from scheduler import FILL, HOLD
@@ -41,8 +43,9 @@ class Regulator:
         self._count = [0] * n
         self._cut_rate = [0] * n
         self._cut_span = [0] * n
-        self._history = [0] * (n * _WINDOW)  # pressure ring, chamber-major
-        self._times = [0] * _WINDOW  # running time at each ring slot
+        # Packed arrays (a list spends a machine word on each entry); entries stay small.
+        self._history = array("i", bytes(4 * n * _WINDOW))  # pressure ring, chamber-major
+        self._times = array("i", bytes(4 * _WINDOW))  # running time at each ring slot (< 2**20)
         self._slot = 0
         self._clock = 0
         self._filled = 0  # samples in the ring so far (rate needs a full window)

@@ -82,6 +82,22 @@ class Settings:
     def _note(self, text):
         self.problem = text if not self.problem else self.problem + "; " + text
 
+    def apply_to(self, ctrl):
+        """Put these settings into the Controller; returns what was wrong: the file's
+        problems and a saved program this board cannot run ('' = used as saved)."""
+        problem = self.problem
+        for i in range(P.COUNT):
+            ctrl.levels[i] = self.levels[i]
+        if not ctrl.select_program(self.program):
+            for i in range(P.COUNT):  # the first program this board can run
+                if ctrl.select_program(i):
+                    break
+            text = "program %s cannot run on this board (it needs a vent valve per chamber), %s used" % (
+                P.NAMES[self.program], P.NAMES[ctrl.program])
+            problem = problem + "; " + text if problem else text
+        ctrl.session_ms = self.session_min * 60000
+        return problem
+
     # ---- writing ----------------------------------------------------------------------
     def to_json(self):
         levels = {}

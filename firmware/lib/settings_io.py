@@ -13,12 +13,13 @@
 #   failing write is reported on the console and retried after `retry_ms`.
 import sys
 
-import limits
+from micropython import const
+
 import programs as P
 from controller import IDLE, PAUSED
 
 PATH = "/settings.json"  # on flash; its format is settings.py's
-_MS_PER_MIN = 60000
+_MS_PER_MIN = const(60000)
 
 
 def _settings(path):
@@ -53,31 +54,18 @@ class SettingsKeeper:
 
     def restore(self):
         """Load the file into the controller; returns `problem` ('' = used as saved)."""
-        ctrl = self.ctrl
         try:
             s = self._make(self.path)
             s.load()
-            problem = s.problem
-            program, levels, session_min = s.program, s.levels, s.session_min
         except Exception as e:  # e.g. a file too big for the heap: never a reason not to boot
-            problem = "settings not read (%s), defaults used" % e
-            program, session_min = 0, limits.SESSION_DEFAULT_MIN
-            levels = [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]
-        for i in range(P.COUNT):
-            ctrl.levels[i] = levels[i]
-        if not problem:
-            self._written = (program, tuple(levels), session_min)
-        if not ctrl.select_program(program):
-            for i in range(P.COUNT):  # the first program this board can run
-                if ctrl.select_program(i):
-                    break
-            text = "program %s cannot run on this board (it needs a vent valve per chamber), %s used" % (
-                P.NAMES[program], P.NAMES[ctrl.program])
-            problem = problem + "; " + text if problem else text
-        ctrl.session_ms = session_min * _MS_PER_MIN
-        self.problem = problem
+            # The controller keeps the defaults it was built with.
+            self.problem = "settings not read (%s), defaults used" % e
+        else:
+            if not s.problem:
+                self._written = (s.program, tuple(s.levels), s.session_min)
+            self.problem = s.apply_to(self.ctrl)
         self._seen()
-        return problem
+        return self.problem
 
     def _seen(self):
         ctrl = self.ctrl

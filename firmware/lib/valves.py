@@ -11,7 +11,9 @@
 # inlet and exhaust open). A valve held away from it longer than its maximum on-time
 # is forced back here, at the lowest layer, and stays forced until the core itself
 # asks for the safe position again.
-# Valves here drive one GPIO per valve; valves_595.py drives them through 74HC595s.
+# Banks: valves_gpio.py (a GPIO per valve) and valves_595.py (74HC595 shift registers).
+from array import array
+
 from micropython import const
 
 _SATURATE = const(1 << 29)  # timers stop here: + dt stays a small int (31-bit on the ESP32)
@@ -29,13 +31,14 @@ class ValveBank:
         self.chambers = chambers
         self._shared = shared_exhaust
         self._on = 1 if active else 0
-        self._energise = energise
-        self._safe = safe
-        self._max = max_ms
+        # Packed arrays, not lists: a list spends a machine word on each entry.
+        self._energise = bytearray(energise)
+        self._safe = bytearray(safe)
+        self._max = array("i", max_ms)
         m = len(safe)
-        self._away = [0] * m  # ms commanded away from the safe position
+        self._away = array("i", bytes(4 * m))  # ms commanded away from the safe position
         self.forced = 0  # bitmask of valves currently forced safe by their max on-time
-        self.level = [0] * m  # pin level written for each valve
+        self.level = bytearray(m)  # pin level written for each valve
 
     def write(self, inlet, vent, dt):
         """Apply the core's outputs; dt = ms since the previous write."""
@@ -94,21 +97,6 @@ class ValveBank:
                 return False
         return True
 
-    def _open(self, k):
-        return (self.level[k] == self._on) == (self._energise[k] == 1)
-
-    def inlet_open(self, i):
-        """Chamber i connected to the pump side."""
-        if self._shared:
-            return self._open(i) and not self._open(self.chambers)
-        return self._open(i)
-
-    def vent_open(self, i):
-        """Chamber i open to atmosphere."""
-        if self._shared:
-            return self._open(i) and self._open(self.chambers)
-        return self._open(self.chambers + i)
-
     def _out(self, k, level):
         pass
 
@@ -120,32 +108,3 @@ def chamber_vent_layout(n, vent_normally_open, inlet_max_ms, vent_max_ms):
     """(energise, safe, max_ms) for n NC inlets and n vents."""
     return ([1] * n + [0 if vent_normally_open else 1] * n, [0] * n + [1] * n,
             [inlet_max_ms] * n + [vent_max_ms] * n)
-
-
-def shared_exhaust_layout(n, inlet_normally_open, exhaust_normally_open, inlet_max_ms, exhaust_max_ms):
-    """(energise, safe, max_ms) for n chamber valves and one exhaust; safe = all open."""
-    return ([0 if inlet_normally_open else 1] * n + [0 if exhaust_normally_open else 1], [1] * (n + 1),
-            [inlet_max_ms] * n + [exhaust_max_ms])
-
-
-class Valves(ValveBank):
-    """One GPIO per valve. Pins come in as Pin objects already set to output.
-
-    Chamber-vent boards: Valves(inlet_pins, vent_pins, ...). Shared-exhaust boards:
-    Valves(inlet_pins, [exhaust_pin], ..., layout=shared_exhaust_layout(...)).
-    """
-
-    def __init__(self, inlet_pins, vent_pins, active=1, vent_normally_open=True, inlet_max_ms=0, vent_max_ms=0,
-                 layout=None):
-        n = len(inlet_pins)
-        shared = layout is not None
-        if len(vent_pins) != (1 if shared else n):
-            raise ValueError("valves: need %s" % ("one exhaust pin" if shared else "one vent pin per inlet pin"))
-        if layout is None:
-            layout = chamber_vent_layout(n, vent_normally_open, inlet_max_ms, vent_max_ms)
-        ValveBank.__init__(self, n, active, layout[0], layout[1], layout[2], shared)
-        self._pins = [p.value for p in inlet_pins] + [p.value for p in vent_pins]  # bound once
-        self.safe()
-
-    def _out(self, k, level):
-        self._pins[k](level)

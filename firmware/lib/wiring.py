@@ -88,7 +88,7 @@ def _valves(Pin, board):
         out = [Pin(board[k], Pin.OUT, value=0) for k in ("shift_data_pin", "shift_clock_pin", "shift_latch_pin")]
         return ShiftValves(out[0], out[1], out[2], enable, board["inlet_bits"], board["vent_bits"], active, vent_no,
                            *limits)
-    from valves import Valves, shared_exhaust_layout
+    from valves_gpio import Valves, shared_exhaust_layout
 
     off = 0 if active else 1
     if not topology.chamber_vents(board):
@@ -143,19 +143,17 @@ def _buttons(Pin, board):
 
 
 def _led(Pin, board):
-    pin = Pin(board["led_pin"], Pin.OUT, value=0)
+    active = board.get("led_active", 1)
+    pin = Pin(board["led_pin"], Pin.OUT, value=0 if active else 1)
     if board.get("led_kind", "pin") == "ws2812":
         import neopixel
-        from led_out import Pixel
+        from led_pixel import Pixel
 
         write = Pixel(neopixel.NeoPixel(pin, 1)).value
-    elif board.get("led_active", 1):
-        write = pin.value
+        active = 1
     else:
-        from led_out import Inverted
-
-        write = Inverted(pin).value
+        write = pin.value
     buzzer = None
     if "buzzer_pin" in board:
         buzzer = Pin(board["buzzer_pin"], Pin.OUT, value=0).value
-    return Led(write, buzzer)
+    return Led(write, buzzer, active)

@@ -199,7 +199,7 @@ def test_the_settings_reset_notice_plays_over_the_state_allocates_nothing_and_yi
 
     pin = Pin()
     led = L.Led(pin.value)  # a pin, not a list: appending would allocate under the lock
-    led.show(L.SETTINGS_RESET[2], L.SETTINGS_RESET_MS)
+    led.show(L.SETTINGS_RESET, L.SETTINGS_RESET_MS)
     seen = [0] * (L.SETTINGS_RESET_MS // 25 + 40)
     states = (C.ZEROING, C.IDLE)
     micropython.heap_lock()
@@ -211,10 +211,10 @@ def test_the_settings_reset_notice_plays_over_the_state_allocates_nothing_and_yi
             seen[k] = led.level
     finally:
         micropython.heap_unlock()
-    seg = L.SETTINGS_RESET[2]
+    seg = L.SETTINGS_RESET
     assert seen[:seg[0] // 25] == [1] * (seg[0] // 25)  # the long flash, from the first tick
     assert seen[seg[0] // 25:(seg[0] + seg[1]) // 25] == [0] * (seg[1] // 25)
-    led.show(L.SETTINGS_RESET[2], L.SETTINGS_RESET_MS)
+    led.show(L.SETTINGS_RESET, L.SETTINGS_RESET_MS)
     led.update(0, C.IDLE, 0)
     led.update(25, C.FAULT, 1)  # a fault ends the notice at once
     assert led.level == 1

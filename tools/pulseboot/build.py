@@ -33,7 +33,9 @@ def compile_file(src, dest, march, root=fw.ROOT):
     """Compile src to dest (.mpy), or only syntax-check when dest is None."""
     out = dest if dest is not None else "/dev/null"
     rel = src.relative_to(root)
-    proc = subprocess.run([mpy_cross(), "-march=" + march, "-s", str(rel), "-o", str(out), str(src)],
+    # Tracebacks on the chip name the file where it sits there (lib/..., lib/boards/...).
+    on_device = rel.relative_to("firmware") if rel.parts[0] == "firmware" else "lib" / rel
+    proc = subprocess.run([mpy_cross(), "-march=" + march, "-s", str(on_device), "-o", str(out), str(src)],
                           check=False, capture_output=True, text=True)
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()

@@ -19,7 +19,7 @@ def _sim_parser(buttons, presets, default_preset):
     p = _Parser("pulseboot sim", "Run the firmware against the simulated plant on virtual time.")
     p.option("--board", "NAME", "a board name, one of " + ", ".join(fw.board_names()),
              f"board profile (default {fw.DEFAULT_BOARD})")
-    p.option("--program", "NAME", "a program name, one of " + ", ".join(fw.programs.names()),
+    p.option("--program", "NAME", "a program name, one of " + ", ".join(fw.programs.NAMES),
              "therapy program (default gradient)")
     p.option("--level", "N", "whole mmHg within the program's range (see `pulseboot programs`)",
              "pressure level in mmHg (default: the program's)")
@@ -97,7 +97,7 @@ def _press(text, duration_s, sim):
 def _sim_kwargs(args, sim, plant):
     """sim.run's keyword arguments from the parsed strings; UsageError on a bad one."""
     board = _choose("board", args.board, fw.board_names(), fw.DEFAULT_BOARD)
-    program = _choose("program", args.program, fw.programs.names(), "gradient")
+    program = _choose("program", args.program, fw.programs.NAMES, "gradient")
     kw = {
         "board": board,
         "program": program,

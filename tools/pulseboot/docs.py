@@ -127,18 +127,38 @@ def _timing(segments):
     return "; ".join(parts)
 
 
+# The README's words for each state's LED pattern, in led.PATTERNS order (the figures
+# are led.py's), and for the settings-reset notice.
+LED_WORDS = (
+    ("zeroing", "fast blink"),
+    ("idle", "slow heartbeat: two short flashes every 2 s"),
+    ("running", "steady on"),
+    ("paused", "slow blink: 1 s on, 1 s off"),
+)
+SETTINGS_RESET_WORDS = ("settings reset", "one long flash then three short ones")
+
+
+def fault_segments(code):
+    """The on/off pairs of fault `code`, as led.py plays them."""
+    pairs = []
+    for i in range(code):
+        pairs.append(_led.FAULT_ON_MS)
+        pairs.append(_led.FAULT_OFF_MS + (_led.FAULT_PAUSE_MS if i == code - 1 else 0))
+    return tuple(pairs)
+
+
 def led_rows():
     """(LED, when, looks like, ms) for every state, the settings-reset notice and every fault code."""
     rows = []
-    for state, name, what, segments in _led.PATTERNS:
-        rows.append((name, "`%s`" % STATE_NAMES[state], what, _timing(segments)))
-    name, what, segments = _led.SETTINGS_RESET
+    for state, (name, what) in enumerate(LED_WORDS):
+        rows.append((name, "`%s`" % STATE_NAMES[state], what, _timing(_led.PATTERNS[state])))
+    name, what = SETTINGS_RESET_WORDS
     rows.append((name, "the first %g s after start-up, when the saved settings were unusable and defaults run"
-                 % (_led.SETTINGS_RESET_MS / 1000), what, _timing(segments)))
+                 % (_led.SETTINGS_RESET_MS / 1000), what, _timing(_led.SETTINGS_RESET)))
     for code in range(1, len(faults.NAMES)):
         flashes = "1 short flash" if code == 1 else "%d short flashes" % code
         rows.append(("fault %d" % code, "`FAULT` `%s`" % faults.NAMES[code], "%s, then a pause" % flashes,
-                     _timing(_led.fault_segments(code))))
+                     _timing(fault_segments(code))))
     return rows
 
 

@@ -85,7 +85,7 @@ class Recorder:
         self._believed = [0.0] * chambers
         self._fault = 0
         self._states = fw_controller.STATE_NAMES
-        self._programs = fw.programs.names()
+        self._programs = fw.programs.NAMES
         self._fault_names = fw.faults.NAMES
 
     def tick(self, t, state, program, fault, u16, pressure, peak, inlet, vent):
@@ -310,7 +310,7 @@ def simulate(board_def, index, level, duration_ms, params, seed, presses, on_tic
     if not targets[0]:  # never ran: what it would have aimed for
         P.fill_targets(index, board_def["chambers"], final["levels"][index], targets)
     return {
-        "program": P.names()[final["program"]],
+        "program": P.NAMES[final["program"]],
         "board": board_def["name"],
         "chambers": board_def["chambers"],
         "level_mmhg": final["levels"][index] / 10,

@@ -45,7 +45,7 @@ def resolve(board, program, plant):
         raise ValueError(e.args[0]) from None
     index = fw.programs.find(program)
     if index < 0:
-        raise ValueError("unknown program %r; allowed: %s" % (program, ", ".join(fw.programs.names())))
+        raise ValueError("unknown program %r; allowed: %s" % (program, ", ".join(fw.programs.NAMES)))
     if plant not in PRESETS:
         raise ValueError("unknown plant %r; allowed: %s" % (plant, ", ".join(sorted(PRESETS))))
     return board_def, index, PRESETS[plant]
@@ -147,7 +147,7 @@ class Session:
         believed = [0.0] * n
         names = fw_controller.STATE_NAMES
         fault_names = fw.faults.NAMES
-        program_names = fw.programs.names()
+        program_names = fw.programs.NAMES
         tick = self.tick_ms
         last_fault = 0
         t = 0
@@ -190,7 +190,7 @@ class Session:
         if not targets[0]:  # never ran: what it would have aimed for
             fw.programs.fill_targets(index, ctrl.chambers, ctrl.levels[index], targets)
         return {
-            "program": fw.programs.names()[ctrl.program],
+            "program": fw.programs.NAMES[ctrl.program],
             "board": board_def["name"],
             "chambers": ctrl.chambers,
             "level_mmhg": ctrl.levels[index] / 10,
