@@ -14,7 +14,7 @@ import time
 import buttons
 import limits
 import led
-from controller import STATE_NAMES, Controller
+from controller import Controller
 from settings_io import PATH as SETTINGS_PATH
 from settings_io import SettingsKeeper
 
@@ -63,14 +63,9 @@ def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None):
 
 def _report(err, root, uptime_ms):
     try:
-        if hasattr(sys, "print_exception"):
-            sys.print_exception(err)
-        state = STATE_NAMES[ctrl.state] if ctrl is not None else "-"
-        fault = ctrl.fault if ctrl is not None else 0
-        line = "%d ms %s: %s (state %s, fault %d)" % (uptime_ms, type(err).__name__, err, state, fault)
         import crashlog  # only ever needed here
 
-        crashlog.append(root + CRASH_LOG, line, CRASH_LOG_BYTES)
+        crashlog.report(root + CRASH_LOG, CRASH_LOG_BYTES, err, uptime_ms, ctrl)
     except Exception as e:  # the log must never stand between a crash and the reset
         print("crash log not written:", e)
 

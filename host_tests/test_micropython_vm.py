@@ -3,7 +3,8 @@ import pathlib
 import re
 import subprocess
 
-from pulseboot import vm
+import pytest
+from pulseboot import bench, fw, vm
 
 HERE = pathlib.Path(__file__).resolve().parent
 # An ESP32 running MicroPython has roughly 100 KB of free heap; give the VM less than that.
@@ -36,3 +37,18 @@ def test_control_tick_allocates_nothing_under_heap_lock():
     assert int(figures["steady_allocating_ticks"]) == 0
     assert int(figures["allocating_ticks"]) == 0
     assert int(figures["cycles"]) >= 1
+
+
+@pytest.mark.parametrize("board", fw.board_names())
+def test_start_up_fits_the_heap_budget_and_leaves_only_what_the_loop_uses(board):
+    # Not a timing: the heap after start-up is deterministic for a given interpreter, so a
+    # change that breaks the budget fails here, not only in `pulseboot bench`.
+    fields = bench.startup(board)
+    assert fields["state"] == "ZEROING"  # main.py reached its control loop
+    assert int(fields["heap_after_init_bytes"]) <= bench.TARGETS["heap_after_init_bytes"], fields
+    modules = set(fields["modules"].split(","))
+    assert {"controller", "device", "limiter", "scheduler", "settings_io", "led"} <= modules
+    # Start-up-only code was dropped: the board file, its wiring, topology, the settings file code.
+    left = {m for m in modules if m in ("wiring", "topology", "settings", "crashlog", "boot", "boards")
+            or m.startswith("boards.")}
+    assert not left, left

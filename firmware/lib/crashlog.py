@@ -1,6 +1,21 @@
 # A small crash log on flash that can never fill it: each entry is one line appended
 # at the end, and the oldest whole lines are dropped to keep the file under `limit`
 # bytes. Only the end of an oversized file is ever read, so a damaged log costs no RAM.
+import sys
+
+
+def report(path, limit, err, uptime_ms, ctrl):
+    """The traceback on the console and one line in the log: uptime, the exception, and
+    the controller's state and fault (ctrl None: it was never built)."""
+    if hasattr(sys, "print_exception"):
+        sys.print_exception(err)
+    if ctrl is not None:
+        from controller import STATE_NAMES
+
+        state, fault = STATE_NAMES[ctrl.state], ctrl.fault
+    else:
+        state, fault = "-", 0
+    append(path, "%d ms %s: %s (state %s, fault %d)" % (uptime_ms, type(err).__name__, err, state, fault), limit)
 
 
 def append(path, line, limit=2048):

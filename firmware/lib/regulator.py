@@ -37,13 +37,13 @@ class Regulator:
         self.vent = [1] * n
         self.reached = [0] * n  # set once per fill when the chamber has settled at target
         self.lead = [self.lead_ms] * n
-        self._phase = [_IDLE] * n
-        self._timer = [0] * n
-        self._sum = [0] * n
-        self._count = [0] * n
-        self._cut_rate = [0] * n
-        self._cut_span = [0] * n
         # Packed arrays (a list spends a machine word on each entry); entries stay small.
+        self._phase = bytearray(n)  # all _IDLE
+        self._timer = array("i", bytes(4 * n))
+        self._sum = array("i", bytes(4 * n))
+        self._count = array("i", bytes(4 * n))
+        self._cut_rate = array("i", bytes(4 * n))
+        self._cut_span = array("i", bytes(4 * n))
         self._history = array("i", bytes(4 * n * _WINDOW))  # pressure ring, chamber-major
         self._times = array("i", bytes(4 * _WINDOW))  # running time at each ring slot (< 2**20)
         self._slot = 0

@@ -13,7 +13,8 @@
 # made (on the ESP32 a Pin is a static object, no heap) is made again afterwards, and
 # the growth of the heap for those is `fake_pin_bytes`. The fake PWM and NeoPixel stay
 # counted, as their real counterparts also live on the heap.
-# Prints one line of "key value" pairs for tools/pulseboot/bench.py to read.
+# Prints one line of "key value" pairs for tools/pulseboot/bench.py to read; `modules`
+# lists what sys.modules holds at that point (start-up-only modules must be gone).
 import gc
 import sys
 
@@ -70,6 +71,7 @@ def load(path):
 
 world, FakePin, made = wire()
 figures = []
+resident = []  # what sys.modules holds in the control loop
 gc.collect()
 base = gc.mem_alloc()
 fakes_bytes = base - empty
@@ -78,6 +80,7 @@ fakes_bytes = base - empty
 def measure(machine, time, hw, ctrl, wdt_ms=0, keeper=None):
     gc.collect()
     figures.append(gc.mem_alloc() - base)
+    resident.extend(k for k in sys.modules if not k.startswith("pulseboot"))
     raise Stop()
 
 
@@ -102,4 +105,4 @@ gc.collect()
 fake_pin_bytes = gc.mem_alloc() - before
 print("board", NAME, "heap_after_init_bytes", total - fake_pin_bytes, "heap_with_fake_pins_bytes", total,
       "fake_pin_bytes", fake_pin_bytes, "fake_pins", pins, "fakes_bytes", fakes_bytes, "state",
-      main.STATE_NAMES[main.ctrl.state])
+      sys.modules["controller"].STATE_NAMES[main.ctrl.state], "modules", ",".join(sorted(resident)))

@@ -49,13 +49,14 @@ def _vm(script, *args, heapsize=HEAPSIZE):
     return _pairs(proc.stdout.strip().splitlines()[-1])
 
 
-def startup_heap(board):
-    """Heap after main.py's start-up for one board, built into a temporary directory."""
+def startup(board):
+    """main.py's start-up for one board, built into a temporary directory: the fields
+    tools/mp/bench_heap.py prints (heap_after_init_bytes, modules, ...) and bundle_bytes."""
     with tempfile.TemporaryDirectory(prefix="pulseboot-bench-") as tmp:
         out = build.build(board, tmp)
-        return int(_vm(ROOT / "tools" / "mp" / "bench_heap.py", str(ROOT), str(out),
-                       heapsize=HEAPSIZE_STARTUP)["heap_after_init_bytes"]), \
-            build.bundle_bytes(out)
+        fields = _vm(ROOT / "tools" / "mp" / "bench_heap.py", str(ROOT), str(out), heapsize=HEAPSIZE_STARTUP)
+        fields["bundle_bytes"] = build.bundle_bytes(out)
+        return fields
 
 
 def measure(runs=5, sim_runs=3):
@@ -65,7 +66,8 @@ def measure(runs=5, sim_runs=3):
     heaps = {}
     bundles = {}
     for board in fw.board_names():
-        heaps[board], bundles[board] = startup_heap(board)
+        fields = startup(board)
+        heaps[board], bundles[board] = int(fields["heap_after_init_bytes"]), fields["bundle_bytes"]
     speedups = _speedups("core", sim_runs)
     device = _speedups("device", sim_runs)
     return {
