@@ -62,6 +62,8 @@ def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None):
 
 
 def _report(err, root, uptime_ms):
+    if hasattr(sys, "print_exception"):
+        sys.print_exception(err)  # first, in case the log cannot be written
     try:
         import crashlog  # only ever needed here
 

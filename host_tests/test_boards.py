@@ -57,3 +57,13 @@ def test_topology_without_chamber_vents_refuses_distal_release_on_the_host():
     b = dict(fw.load_board("esp32-devkitc-4ch"), topology="inlet+exhaust", sensor_at="manifold", name="no-vents")
     with pytest.raises(ValueError, match="needs a vent valve on every chamber"):
         sim.run(program="recovery", board_def=b, duration_s=1)
+
+
+@pytest.mark.parametrize("name", BOARDS)
+def test_the_first_program_runs_on_every_board(name):
+    # The controller starts on program 0, and a settings file that cannot be read leaves it
+    # there (settings_io.py): it must be one every board can run.
+    import controller
+
+    ctrl = controller.Controller(fw.load_board(name), lambda a, b: a - b)
+    assert ctrl.program == 0 and ctrl.can_run(0)

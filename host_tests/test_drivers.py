@@ -5,6 +5,7 @@ level: the HX710B fakes shift out real 24-bit words, the 74HC595 fake shifts and
 """
 import contextlib
 import itertools
+import re
 import sys
 
 import analog_sensor
@@ -255,6 +256,14 @@ def test_device_builds_every_board_and_never_pulses_the_pump(board_name):
     assert w.pump_duty() == 0 and d.is_safe() and w.inlet_open() == [0] * board["chambers"]
 
 
+@pytest.mark.parametrize("value", [2e4, -1, 1 << 40, True, "20000"])
+def test_a_valve_max_on_time_that_is_not_whole_ms_is_refused_by_name(value):
+    board = dict(fw.load_board("esp32s3-8ch"), inlet_max_on_ms=value)
+    w = World(board)
+    with fake_modules(w), pytest.raises(ValueError, match="inlet_max_on_ms must be whole ms from 0"):
+        wiring.build(w.machine, board)
+
+
 def test_pump_duty_maps_to_u16_and_clamps():
     w = World()
     m = w.machine
@@ -305,15 +314,36 @@ def test_buttons_read_active_low_into_the_core_bitmask_and_latch_irq_presses():
     assert d.buttons.read() == 0
 
 
+def test_the_readme_bench_snippet_reads_the_sensors_from_main_pys_drivers():
+    text = (fw.ROOT / "README.md").read_text()
+    block = re.search(r"> ```python\n(.*?)> ```", text[text.index("read the sensor at the REPL"):], re.S).group(1)
+    code = "\n".join(line[2:] for line in block.splitlines())  # without the quote's "> "
+    board = fw.load_board("esp32s3-8ch")
+    w = World(board)
+    with fake_modules(w):
+        hw = wiring.build(w.machine, board)  # what main.py leaves in its globals as `hw`
+        printed = []
+        exec(code, {"hw": hw, "print": lambda *a: printed.append(a)})
+    assert len(printed) == 100 and all(len(readings) == 8 and len(counts) == 8 for readings, counts in printed)
+
+
 FAULT_FLASH_GAP_MS = L.FAULT_ON_MS + 25  # into the gap after the first flash
 
 
 def test_an_led_wired_active_low_is_dark_from_the_start_and_lit_on_low():
     board = dict(fw.load_board(fw.DEFAULT_BOARD), led_active=0)
     w = World(board)
+    pin = w.pin(board["led_pin"])
+    writes = []
+
+    def record(level):  # every level the firmware writes, the first included
+        writes.append(level)
+        pin.level = level
+
+    pin.writer = record
     with fake_modules(w):
         d = wiring.build(w.machine, board)
-    assert w.pin(board["led_pin"]).level == 1 and not w.led_on()
+    assert writes and set(writes) == {1} and not w.led_on()  # never lit, not even while being set up
     d.led.update(25, RUNNING, 0)  # steady on
     assert d.led.level == 1 and w.pin(board["led_pin"]).level == 0 and w.led_on()
     d.led.update(25, FAULT, 1)
@@ -359,6 +389,14 @@ def test_buzzer_sounds_only_the_fault_pattern():
     assert buzz[-1] == 1
     led.update(25, IDLE, 0)  # cleared while the flash was on: the buzzer stops too
     assert buzz[-1] == 0 and levels[-1] == 1
+
+
+def test_the_fault_timings_in_the_readme_are_what_the_led_plays():
+    for code in range(1, len(faults.NAMES)):
+        segments = docs.fault_segments(code)
+        seen, _ = led_trace(FAULT, code, ms=sum(segments))
+        runs = [len(list(g)) * 25 for _, g in itertools.groupby(seen)]  # lit, dark, lit, ... in ms
+        assert seen[0] == 1 and runs == [ms for ms in segments], code
 
 
 def test_led_table_is_data_for_the_readme():

@@ -2,6 +2,7 @@
 simulated plant through the fake machine/time (tools/pulseboot/sil.py). Physical
 outcomes only, read from the plant and the pins."""
 import pathlib
+import sys
 import re
 
 import faults
@@ -225,3 +226,20 @@ def test_the_fast_hx710b_rows_are_the_plain_ones(words):
     assert converting == encode((1 << 24) - 1)
     fast = rows([encode(w) for w in words])
     assert [list(r) for r in fast] == fake_parts.bit_rows(words)
+
+
+def test_boot_py_run_as_on_the_chip_leaves_no_code_behind_for_main_py(capsys):
+    # On the chip boot.py and main.py share __main__'s globals: what boot.py ran once must go.
+    glob = {"__name__": "__main__"}
+    w = sil.World(fw.load_board(fw.DEFAULT_BOARD))
+    saved = sys.modules.get("machine")
+    sys.modules["machine"] = w.machine
+    try:
+        exec(compile((fw.FIRMWARE / "boot.py").read_text(), "boot.py", "exec"), glob)
+    finally:
+        if saved is None:
+            sys.modules.pop("machine")
+        else:
+            sys.modules["machine"] = saved
+    assert "safe_outputs" not in glob
+    assert "boot: no board" in capsys.readouterr().out  # it did run: this machine has no /board.txt

@@ -1,14 +1,9 @@
 # A small crash log on flash that can never fill it: each entry is one line appended
 # at the end, and the oldest whole lines are dropped to keep the file under `limit`
 # bytes. Only the end of an oversized file is ever read, so a damaged log costs no RAM.
-import sys
-
-
 def report(path, limit, err, uptime_ms, ctrl):
-    """The traceback on the console and one line in the log: uptime, the exception, and
-    the controller's state and fault (ctrl None: it was never built)."""
-    if hasattr(sys, "print_exception"):
-        sys.print_exception(err)
+    """One line in the log: uptime, the exception, and the controller's state and fault
+    (ctrl None: it was never built)."""
     if ctrl is not None:
         from controller import STATE_NAMES
 

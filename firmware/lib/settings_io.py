@@ -110,7 +110,8 @@ class SettingsKeeper:
             for i in range(P.COUNT):
                 s.levels[i] = now[1][i]
             s.save()
-        except (OSError, MemoryError) as e:
+        except Exception as e:  # flash full or failing, no RAM for settings.py: never stop the loop
+            self._written = None  # a write cut short may have moved the old file aside already
             self.failures += 1
             print("settings not saved (%s): retry in %d s" % (e, self.retry_ms // 1000))
             self._pending = True

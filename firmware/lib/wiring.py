@@ -1,14 +1,15 @@
 # Start-up only: the board file named in /board.txt, and its drivers built from its
 # BOARD dict and the `machine` module it is given (the real one on the chip, a fake
-# backed by the simulated plant on the host). main.py drops this module (and
-# topology.py) once the Device is built, so its code holds no RAM while the loop runs.
+# backed by the simulated plant on the host). main.py drops this module, topology.py
+# and the board module (startup_modules()) once the Device and the Controller are
+# built, so their code holds no RAM while the loop runs.
 #
 # Flash layout (what the flash tool writes):
 #   /boot.py, /main.py        firmware/boot.py, firmware/main.py
 #   /lib/*.py or *.mpy        firmware/lib
 #   /lib/boards/<file>.py     boards/<file>.py; <file> = board name with '-' -> '_'
 #   /board.txt                one line, the board name, e.g. esp32-devkitc-4ch
-#   /crash.log                written by main.py, kept under 2 KB
+#   /crash.log                written on a crash (main.py, crashlog.py), kept under 2 KB
 #
 # Optional board keys read here (defaults in brackets):
 #   sensor_counts_per_mmhg  HX710B scale, int or one per sensor [hx710b.py's figure]
@@ -77,10 +78,19 @@ def build(machine, board):
     return Device(pump, valves, sensors, _buttons(Pin, board), _led(Pin, board))
 
 
+def _ms(board, key):
+    """A valve's maximum on-time from the board file: whole ms, 0 = none."""
+    v = board.get(key, 0)
+    if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < 1 << 29:
+        raise ValueError("board %s: %s must be whole ms from 0 (none) to %d, not %r" % (
+            board["name"], key, (1 << 29) - 1, v))
+    return v
+
+
 def _valves(Pin, board):
     active = board.get("valve_active", 1)
     vent_no = board.get("vent_normally_open", True)
-    limits = (board.get("inlet_max_on_ms", 0), board.get("vent_max_on_ms", 0))
+    limits = (_ms(board, "inlet_max_on_ms"), _ms(board, "vent_max_on_ms"))
     if board.get("valve_driver") == "74hc595":
         from valves_595 import ShiftValves
 
@@ -95,8 +105,8 @@ def _valves(Pin, board):
         # Shared exhaust: chamber valves and exhaust start de-energised; with the
         # normally-open valves these boards use, that is every chamber vented.
         layout = shared_exhaust_layout(board["chambers"], board.get("inlet_normally_open", True),
-                                       board.get("exhaust_normally_open", True), board.get("inlet_max_on_ms", 0),
-                                       board.get("exhaust_max_on_ms", 0))
+                                       board.get("exhaust_normally_open", True), limits[0],
+                                       _ms(board, "exhaust_max_on_ms"))
         inlets = [Pin(p, Pin.OUT, value=off) for p in board["inlet_pins"]]
         exhaust = [Pin(board["exhaust_pin"], Pin.OUT, value=off)]
         return Valves(inlets, exhaust, active, layout=layout)
@@ -143,15 +153,16 @@ def _buttons(Pin, board):
 
 
 def _led(Pin, board):
-    active = board.get("led_active", 1)
-    pin = Pin(board["led_pin"], Pin.OUT, value=0 if active else 1)
     if board.get("led_kind", "pin") == "ws2812":
         import neopixel
         from led_pixel import Pixel
 
-        write = Pixel(neopixel.NeoPixel(pin, 1)).value
+        # A data line, not a lamp: it idles low whatever led_active says.
+        write = Pixel(neopixel.NeoPixel(Pin(board["led_pin"], Pin.OUT, value=0), 1)).value
         active = 1
     else:
+        active = board.get("led_active", 1)
+        pin = Pin(board["led_pin"], Pin.OUT, value=0 if active else 1)  # dark from the start
         write = pin.value
     buzzer = None
     if "buzzer_pin" in board:

@@ -1,21 +1,29 @@
 # Runs the core tests under the MicroPython unix port, which has no pytest:
-#   micropython -X heapsize=... host_tests/core/run.py [name-filter]
+#   micropython -X heapsize=... host_tests/core/run.py [--lib DIR] [name-filter]
 # Every function named test_* in every test_*.py beside this file is called;
 # the last line is "N passed, N failed" and the exit status is 1 on any failure.
+# --lib: the firmware modules to test, e.g. the lib/ of a `pulseboot build` (the .mpy
+# files the device loads, as host_tests/test_micropython_vm.py does); firmware/lib
+# (the source) by default.
 import gc
 import os
 import sys
 
 HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+ARGS = sys.argv[1:]
+LIB = HERE + "/../../firmware/lib"
+if ARGS[:1] == ["--lib"]:
+    LIB = ARGS[1]
+    ARGS = ARGS[2:]
 sys.path.insert(0, HERE)
-sys.path.insert(0, HERE + "/../../firmware/lib")
+sys.path.insert(0, LIB)
 
 
 _baseline = set(sys.modules)
 
 
 def main():
-    pattern = sys.argv[1] if len(sys.argv) > 1 else ""
+    pattern = ARGS[0] if ARGS else ""
     passed = 0
     failed = 0
     module = None
@@ -32,6 +40,7 @@ def main():
         for name in sorted(dir(module)):
             if not name.startswith("test_") or pattern not in fname[:-3] + "::" + name:
                 continue
+            gc.collect()  # each test starts on a tidy heap, as the firmware's loop does
             try:
                 getattr(module, name)()
                 passed += 1

@@ -5,11 +5,13 @@ import programs as P
 from settings import Settings
 
 _count = [0]
+# Unique per run: MicroPython's os has no getpid, and two runs at once must not share files.
+_RUN = os.getpid() if hasattr(os, "getpid") else int.from_bytes(os.urandom(4), "little")
 
 
 def fresh_path():
     _count[0] += 1
-    path = "/tmp/pulseboot-settings-%d-%d.json" % (os.getpid() if hasattr(os, "getpid") else 0, _count[0])
+    path = "/tmp/pulseboot-settings-%d-%d.json" % (_RUN, _count[0])
     for suffix in ("", ".bak", ".tmp"):
         try:
             os.remove(path + suffix)

@@ -3,6 +3,7 @@
 # the per-tick check also runs under heap_lock(), so "allocates nothing" is real there.
 import json
 import os
+import sys
 
 import micropython
 
@@ -16,11 +17,13 @@ from support import ticks_diff
 GRADIENT = P.find("gradient")
 RECOVERY = P.find("recovery")
 _count = [0]
+# Unique per run: MicroPython's os has no getpid, and two runs at once must not share files.
+_RUN = os.getpid() if hasattr(os, "getpid") else int.from_bytes(os.urandom(4), "little")
 
 
 def fresh_path():
     _count[0] += 1
-    path = "/tmp/pulseboot-keeper-%d-%d.json" % (os.getpid() if hasattr(os, "getpid") else 0, _count[0])
+    path = "/tmp/pulseboot-keeper-%d-%d.json" % (_RUN, _count[0])
     for suffix in ("", ".bak", ".tmp"):
         try:
             os.remove(path + suffix)
@@ -132,6 +135,7 @@ def test_a_change_is_written_once_after_the_quiet_delay_and_only_when_idle_or_pa
     assert ticks(k, 1, C.PAUSED) == 1
     assert json.loads(read(path))["levels_mmhg"]["gradient"] == 55
     assert ticks(k, 400) == 0 and k.saves == 1
+    assert "settings" not in sys.modules  # loaded for the save, then dropped again
 
 
 def test_changed_and_changed_back_writes_nothing():
@@ -166,6 +170,35 @@ def test_a_failing_write_is_reported_not_raised_and_retried_later():
     assert ticks(k, 400) == 0 and k.failures == 1
     assert ticks(k, SettingsKeeper.retry_ms // 25 + 2) == 0 and k.failures == 2
     assert fs.calls >= 2
+
+
+class CutAfterBackup:
+    """The old file is moved aside to .bak, then the new one cannot take its place."""
+
+    def __init__(self):
+        self.fail = True
+
+    def remove(self, p):
+        os.remove(p)
+
+    def rename(self, a, b):
+        if self.fail and a.endswith(".tmp"):
+            raise OSError(5)  # EIO
+        os.rename(a, b)
+
+
+def test_after_a_write_cut_short_a_change_back_is_still_written():
+    path = fresh_path()
+    write(path, SAVED)
+    fs = CutAfterBackup()
+    k, ctrl = keeper(path, make=lambda p: Settings(p, fs))
+    k.restore()
+    assert ctrl.program == RECOVERY
+    ctrl.levels[RECOVERY] = 650
+    assert ticks(k, 400) == 0 and k.failures == 1 and not exists(path)  # only the .bak is left
+    fs.fail = False
+    ctrl.levels[RECOVERY] = 600  # back to what the file said before
+    assert ticks(k, 400) == 1 and json.loads(read(path))["levels_mmhg"]["recovery"] == 60
 
 
 def test_the_per_tick_check_allocates_nothing():

@@ -16,11 +16,15 @@
 # Prints one line of "key value" pairs for tools/pulseboot/bench.py to read; `modules`
 # lists what sys.modules holds at that point (start-up-only modules must be gone).
 import gc
+import os
 import sys
 
 ROOT = sys.argv[1]
-BUILD = sys.argv[2]
-sys.path.insert(0, BUILD + "/lib")  # the device's /lib, where boards/ is too
+# Run from inside BUILD, as from the chip's root: every module keeps its file name on the
+# heap, so paths must be as short as the device's ("lib/x.mpy"), whatever BUILD is.
+os.chdir(sys.argv[2])
+BUILD = "."
+sys.path.insert(0, "lib")  # the device's /lib, where boards/ is too
 sys.path.append(ROOT + "/tools")  # pulseboot.fakes: MicroPython-compatible
 
 gc.collect()
