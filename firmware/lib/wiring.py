@@ -79,7 +79,8 @@ def build(machine, board):
 
 
 def _ms(board, key):
-    """A valve's maximum on-time from the board file: whole ms, 0 = none."""
+    """A valve's maximum on-time from the board file: whole ms, 0 = none, and below
+    2**29 ms, where valves.py's timers stop counting (a longer one could never trip)."""
     v = board.get(key, 0)
     if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < 1 << 29:
         raise ValueError("board %s: %s must be whole ms from 0 (none) to %d, not %r" % (

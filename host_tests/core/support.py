@@ -1,5 +1,7 @@
 # Helpers for the core tests. These tests run under CPython (pytest) and under the
 # MicroPython unix port (host_tests/core/run.py), so: plain asserts, no pytest.
+import os
+
 import controller as C
 import scheduler as S
 
@@ -96,3 +98,26 @@ class IdealPlant:
 
 
 VENT, HOLD, FILL = S.VENT, S.HOLD, S.FILL
+
+
+# ---- files for the settings tests --------------------------------------------------
+_files = [0]
+# Unique per run: MicroPython's os has no getpid, and two runs at once must not share files.
+_RUN = os.getpid() if hasattr(os, "getpid") else int.from_bytes(os.urandom(4), "little")
+
+
+def fresh_path(kind):
+    """A path under /tmp for a settings file of this run, with no file, .bak or .tmp there."""
+    _files[0] += 1
+    path = "/tmp/pulseboot-%s-%d-%d.json" % (kind, _RUN, _files[0])
+    for suffix in ("", ".bak", ".tmp"):
+        try:
+            os.remove(path + suffix)
+        except OSError:
+            pass
+    return path
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)

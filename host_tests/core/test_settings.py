@@ -3,27 +3,7 @@ import os
 import limits
 import programs as P
 from settings import Settings
-
-_count = [0]
-# Unique per run: MicroPython's os has no getpid, and two runs at once must not share files.
-_RUN = os.getpid() if hasattr(os, "getpid") else int.from_bytes(os.urandom(4), "little")
-
-
-def fresh_path():
-    _count[0] += 1
-    path = "/tmp/pulseboot-settings-%d-%d.json" % (_RUN, _count[0])
-    for suffix in ("", ".bak", ".tmp"):
-        try:
-            os.remove(path + suffix)
-        except OSError:
-            pass
-    return path
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-
+from support import fresh_path, write
 
 def defaults_ok(s):
     assert s.program == 0
@@ -32,14 +12,14 @@ def defaults_ok(s):
 
 
 def test_missing_file_gives_defaults_and_says_so():
-    s = Settings(fresh_path())
+    s = Settings(fresh_path("settings"))
     assert s.load() is False
     defaults_ok(s)
     assert "no settings file" in s.problem
 
 
 def test_round_trip():
-    path = fresh_path()
+    path = fresh_path("settings")
     s = Settings(path)
     s.program = P.find("recovery")
     s.levels[s.program] = 650
@@ -52,7 +32,7 @@ def test_round_trip():
 
 def test_truncated_or_malformed_file_falls_back_to_defaults():
     for text in ('{"program": "recovery", "levels_mm', "", "not json", "[1, 2]", "null"):
-        path = fresh_path()
+        path = fresh_path("settings")
         write(path, text)
         s = Settings(path)
         assert s.load() is False
@@ -61,7 +41,7 @@ def test_truncated_or_malformed_file_falls_back_to_defaults():
 
 
 def test_out_of_range_fields_fall_back_one_by_one():
-    path = fresh_path()
+    path = fresh_path("settings")
     write(path, '{"program": "recovery", "levels_mmhg": {"gradient": 50, "recovery": 500}, "session_min": 30}')
     s = Settings(path)
     assert s.load() is False
@@ -70,7 +50,7 @@ def test_out_of_range_fields_fall_back_one_by_one():
     assert s.levels[P.find("gradient")] == 500
     assert "out of range" in s.problem
     for bad in ('"session_min": 9999', '"session_min": true', '"program": "turbo"', '"levels_mmhg": 7'):
-        path = fresh_path()
+        path = fresh_path("settings")
         write(path, "{" + bad + "}")
         s = Settings(path)
         assert s.load() is False
@@ -79,7 +59,7 @@ def test_out_of_range_fields_fall_back_one_by_one():
 
 
 def test_a_write_cut_off_halfway_keeps_the_previous_settings():
-    path = fresh_path()
+    path = fresh_path("settings")
     good = Settings(path)
     good.session_min = 45
     good.save()
@@ -108,7 +88,7 @@ class PowerCut:
 
 def test_a_reset_between_the_two_renames_keeps_the_previous_settings():
     for cut in (1, 2):
-        path = fresh_path()
+        path = fresh_path("settings")
         good = Settings(path)
         good.session_min = 45
         good.save()

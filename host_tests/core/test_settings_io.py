@@ -12,26 +12,10 @@ import led as L
 import programs as P
 from settings import Settings
 from settings_io import SettingsKeeper
-from support import ticks_diff
+from support import board, fresh_path, ticks_diff, write
 
 GRADIENT = P.find("gradient")
 RECOVERY = P.find("recovery")
-_count = [0]
-# Unique per run: MicroPython's os has no getpid, and two runs at once must not share files.
-_RUN = os.getpid() if hasattr(os, "getpid") else int.from_bytes(os.urandom(4), "little")
-
-
-def fresh_path():
-    _count[0] += 1
-    path = "/tmp/pulseboot-keeper-%d-%d.json" % (_RUN, _count[0])
-    for suffix in ("", ".bak", ".tmp"):
-        try:
-            os.remove(path + suffix)
-        except OSError:
-            pass
-    return path
-
-
 def exists(path):
     try:
         os.stat(path)
@@ -40,25 +24,13 @@ def exists(path):
         return False
 
 
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def read(path):
     with open(path) as f:
         return f.read()
 
 
-def board(topology="inlet+vent"):
-    b = {"name": "test-4ch", "chambers": 4, "topology": topology, "hard_limit_dmmhg": 2000}
-    if topology != "inlet+vent":
-        b["sensor_at"] = "manifold"  # a shared exhaust goes with one sensor on the manifold
-    return b
-
-
 def keeper(path, topology="inlet+vent", make=None):
-    ctrl = C.Controller(board(topology), ticks_diff)
+    ctrl = C.Controller(board(4, topology), ticks_diff)
     k = SettingsKeeper(path, ctrl, make) if make else SettingsKeeper(path, ctrl)
     return k, ctrl
 
@@ -75,7 +47,7 @@ SAVED = '{"program": "recovery", "levels_mmhg": {"gradient": 40, "recovery": 60}
 
 
 def test_restore_puts_every_saved_field_into_the_controller():
-    path = fresh_path()
+    path = fresh_path("keeper")
     write(path, SAVED)
     k, ctrl = keeper(path)
     assert k.restore() == ""
@@ -86,7 +58,7 @@ def test_restore_puts_every_saved_field_into_the_controller():
 
 def test_bad_file_gives_defaults_and_a_problem_but_stays_on_flash():
     for text in ("", '{"program": "recov', "{]", '{"program": "turbo"}', '{"session_min": 0}'):
-        path = fresh_path()
+        path = fresh_path("keeper")
         write(path, text)
         k, ctrl = keeper(path)
         assert k.restore()
@@ -96,7 +68,7 @@ def test_bad_file_gives_defaults_and_a_problem_but_stays_on_flash():
 
 
 def test_a_program_the_board_cannot_run_falls_back_to_one_it_can():
-    path = fresh_path()
+    path = fresh_path("keeper")
     write(path, SAVED)
     k, ctrl = keeper(path, "inlet+exhaust")
     problem = k.restore()
@@ -115,14 +87,14 @@ class Unreadable(Settings):
 
 
 def test_any_error_while_reading_gives_defaults():
-    path = fresh_path()
+    path = fresh_path("keeper")
     k, ctrl = keeper(path, make=Unreadable)
     assert "file too big" in k.restore()
     assert ctrl.program == GRADIENT and ctrl.session_ms == 30 * 60000
 
 
 def test_a_change_is_written_once_after_the_quiet_delay_and_only_when_idle_or_paused():
-    path = fresh_path()
+    path = fresh_path("keeper")
     k, ctrl = keeper(path)
     k.restore()
     quiet = SettingsKeeper.delay_ms // 25
@@ -139,7 +111,7 @@ def test_a_change_is_written_once_after_the_quiet_delay_and_only_when_idle_or_pa
 
 
 def test_changed_and_changed_back_writes_nothing():
-    path = fresh_path()
+    path = fresh_path("keeper")
     write(path, SAVED)
     k, ctrl = keeper(path)
     k.restore()
@@ -162,7 +134,7 @@ class FailingFs:
 
 
 def test_a_failing_write_is_reported_not_raised_and_retried_later():
-    path = fresh_path()
+    path = fresh_path("keeper")
     fs = FailingFs()
     k, ctrl = keeper(path, make=lambda p: Settings(p, fs))
     k.restore()
@@ -188,7 +160,7 @@ class CutAfterBackup:
 
 
 def test_after_a_write_cut_short_a_change_back_is_still_written():
-    path = fresh_path()
+    path = fresh_path("keeper")
     write(path, SAVED)
     fs = CutAfterBackup()
     k, ctrl = keeper(path, make=lambda p: Settings(p, fs))
@@ -202,7 +174,7 @@ def test_after_a_write_cut_short_a_change_back_is_still_written():
 
 
 def test_the_per_tick_check_allocates_nothing():
-    path = fresh_path()
+    path = fresh_path("keeper")
     write(path, SAVED)
     k, ctrl = keeper(path)
     k.restore()
