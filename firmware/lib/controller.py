@@ -7,18 +7,9 @@ import buttons as B
 import faults
 import limits
 import programs as P
+from faults import FAULT, IDLE, NO_READING, PAUSED, RUNNING, ZEROING
 from limiter import Limiter, force_safe
 from scheduler import Scheduler
-
-ZEROING = const(0)
-IDLE = const(1)
-RUNNING = const(2)
-PAUSED = const(3)
-FAULT = const(4)
-STATE_NAMES = ("ZEROING", "IDLE", "RUNNING", "PAUSED", "FAULT")
-
-# A reading slot holding this means "no fresh sample this tick" (sensor busy or dead).
-NO_READING = const(-32768)
 
 _MAX_DT = const(1000)  # a stalled loop must not make timers jump further than this
 

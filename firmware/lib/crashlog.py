@@ -5,7 +5,7 @@ def report(path, limit, err, uptime_ms, ctrl):
     """One line in the log: uptime, the exception, and the controller's state and fault
     (ctrl None: it was never built)."""
     if ctrl is not None:
-        from controller import STATE_NAMES
+        from faults import STATE_NAMES
 
         state, fault = STATE_NAMES[ctrl.state], ctrl.fault
     else:

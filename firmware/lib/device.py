@@ -1,6 +1,6 @@
 # One board's drivers as the control loop uses them, once per tick and without
 # allocating. wiring.py builds it from the board file.
-from controller import NO_READING
+from faults import NO_READING
 
 
 class Device:

@@ -1,7 +1,21 @@
+# The codes every layer shares: the controller's states, the "no reading" marker
+# and the fault codes. A leaf module, so drivers and the UI never import the controller.
+from micropython import const
+
+# The controller's states (trace, LED pattern, crash line).
+ZEROING = const(0)
+IDLE = const(1)
+RUNNING = const(2)
+PAUSED = const(3)
+FAULT = const(4)
+STATE_NAMES = ("ZEROING", "IDLE", "RUNNING", "PAUSED", "FAULT")
+
+# A reading slot holding this means "no fresh sample this tick" (sensor busy or dead).
+NO_READING = const(-32768)
+
 # Stable fault codes. The index is what the firmware latches; the name is what
 # the trace, the log and the README show (with the sentences in
-# tools/pulseboot/fault_text.py). Append only: never renumber.
-from micropython import const
+# tools/pulseboot/report/fault_text.py). Append only: never renumber.
 
 NONE = const(0)
 SENSOR = const(1)

@@ -20,7 +20,8 @@
 # The zero offset stays in the reading: the core zeroes it at start-up.
 from micropython import const
 
-NO_READING = const(-32768)  # the core's "no fresh sample" value
+from faults import NO_READING  # the core's "no fresh sample" value
+
 OVER_RANGE = const(32767)  # saturated high: far above any limit, so the limiter trips
 UNDER_RANGE = const(-32767)  # saturated low
 

@@ -5,10 +5,10 @@
 # writes that table from these figures; host_tests/test_docs.py checks it).
 from micropython import const
 
-from controller import FAULT
+from faults import FAULT
 
 # On/off pairs in ms, repeating from the start, for each state by its number
-# (controller.py: ZEROING, IDLE, RUNNING, PAUSED).
+# (faults.py: ZEROING, IDLE, RUNNING, PAUSED).
 PATTERNS = (
     (100, 100),  # zeroing: fast blink
     (80, 160, 80, 1680),  # idle: two short flashes every 2 s

@@ -16,7 +16,7 @@ import sys
 from micropython import const
 
 import programs as P
-from controller import IDLE, PAUSED
+from faults import IDLE, PAUSED
 
 PATH = "/settings.json"  # on flash; its format is settings.py's
 _MS_PER_MIN = const(60000)

@@ -13,6 +13,7 @@ sys.path.insert(0, HERE + "/../../firmware/lib")
 
 import buttons as B
 import controller as C
+import faults
 from support import PERIOD, TICK, board, ticks_diff
 
 CHAMBERS = 8
@@ -93,7 +94,7 @@ def main():
     runs = [session("inlet+vent"), session("inlet+exhaust")]
     print("ticks", sum(r.ticks for r in runs), "allocating_ticks", sum(r.failed for r in runs),
           "steady_allocating_ticks", sum(r.steady_failed for r in runs),
-          "cycles", min(r.ctrl.cycles for r in runs), "state", C.STATE_NAMES[runs[-1].ctrl.state])
+          "cycles", min(r.ctrl.cycles for r in runs), "state", faults.STATE_NAMES[runs[-1].ctrl.state])
 
 
 main()

@@ -3,6 +3,7 @@
 import os
 
 import controller as C
+import faults
 import scheduler as S
 
 TICK = 25
@@ -50,7 +51,7 @@ class Bench:
 
     def zeroed(self):
         self.run_ms(2600)
-        assert self.ctrl.state == C.IDLE, C.STATE_NAMES[self.ctrl.state]
+        assert self.ctrl.state == faults.IDLE, faults.STATE_NAMES[self.ctrl.state]
         return self
 
     def chamber_modes(self):

@@ -1,5 +1,4 @@
 import buttons as B
-import controller as C
 import faults
 import limits
 import programs as P
@@ -9,7 +8,7 @@ from support import Bench, IdealPlant
 def test_boots_in_safe_state_while_zeroing():
     b = Bench(offset=37)
     b.tick()
-    assert b.ctrl.state == C.ZEROING
+    assert b.ctrl.state == faults.ZEROING
     assert b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4 and b.ctrl.inlet == [0] * 4
 
 
@@ -24,7 +23,7 @@ def test_zeroing_removes_sensor_offset():
 def test_implausible_offset_refuses_to_run():
     b = Bench(offset=limits.ZERO_OFFSET_MAX_DMMHG + 50)
     b.run_ms(3000)
-    assert b.ctrl.state == C.FAULT and b.ctrl.fault == faults.ZERO_OFFSET
+    assert b.ctrl.state == faults.FAULT and b.ctrl.fault == faults.ZERO_OFFSET
 
 
 def test_zeroing_waits_while_chambers_are_still_venting():
@@ -33,29 +32,29 @@ def test_zeroing_waits_while_chambers_are_still_venting():
     for _ in range(100):  # falling 4 mmHg per 0.1 s for 2.5 s
         b.tick()
         b.raw[:] = [max(0, r - 10) for r in b.raw]
-    assert b.ctrl.state == C.ZEROING
+    assert b.ctrl.state == faults.ZEROING
     b.run_ms(3000)
-    assert b.ctrl.state == C.IDLE and b.ctrl.pressure == [0] * 4
+    assert b.ctrl.state == faults.IDLE and b.ctrl.pressure == [0] * 4
 
 
 def test_start_pressed_during_zeroing_starts_once_zeroed():
     b = Bench()
     b.press(B.START)
-    assert b.ctrl.state == C.ZEROING
+    assert b.ctrl.state == faults.ZEROING
     b.run_ms(3000)
-    assert b.ctrl.state == C.RUNNING
+    assert b.ctrl.state == faults.RUNNING
 
 
 def test_buttons_start_pause_resume_stop():
     b = Bench().zeroed()
     b.press(B.START)
-    assert b.ctrl.state == C.RUNNING and b.ctrl.inlet[0] == 1 and b.ctrl.pump > 0
+    assert b.ctrl.state == faults.RUNNING and b.ctrl.inlet[0] == 1 and b.ctrl.pump > 0
     b.press(B.START)
-    assert b.ctrl.state == C.PAUSED and b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4
+    assert b.ctrl.state == faults.PAUSED and b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4
     b.press(B.START)
-    assert b.ctrl.state == C.RUNNING
+    assert b.ctrl.state == faults.RUNNING
     b.press(B.START, hold_ms=1600)
-    assert b.ctrl.state == C.IDLE and b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4
+    assert b.ctrl.state == faults.IDLE and b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4
 
 
 def test_mode_cycles_programs_only_while_idle():
@@ -94,23 +93,23 @@ def test_fault_forces_safe_state_until_long_start():
     plant.run_ms(100)
     b.buttons = 0
     plant.run_ms(500)
-    assert b.ctrl.state == C.RUNNING
+    assert b.ctrl.state == faults.RUNNING
     b.raw[0] = 900  # the filling chamber far above its target, below the ceiling
     b.tick()
-    assert b.ctrl.state == C.FAULT and b.ctrl.fault == faults.OVERPRESSURE
+    assert b.ctrl.state == faults.FAULT and b.ctrl.fault == faults.OVERPRESSURE
     assert b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4 and b.ctrl.inlet == [0] * 4
     b.raw[0] = 0
     b.press(B.START)  # a short press does not clear a fault
-    assert b.ctrl.state == C.FAULT
+    assert b.ctrl.state == faults.FAULT
     b.press(B.START, hold_ms=1600)
-    assert b.ctrl.state == C.IDLE and b.ctrl.fault == faults.NONE
+    assert b.ctrl.state == faults.IDLE and b.ctrl.fault == faults.NONE
 
 
 def test_dead_sensor_trips_after_stale_time():
     b = Bench().zeroed()
-    b.raw[3] = C.NO_READING
+    b.raw[3] = faults.NO_READING
     b.run_ms(limits.SENSOR_STALE_MS + 100)
-    assert b.ctrl.state == C.FAULT and b.ctrl.fault == faults.SENSOR
+    assert b.ctrl.state == faults.FAULT and b.ctrl.fault == faults.SENSOR
 
 
 def test_gradient_wave_on_ideal_plant_fills_distal_first_and_vents():
@@ -143,9 +142,9 @@ def test_session_ends_after_its_minutes():
     plant.run_ms(100)
     b.buttons = 0
     plant.run_ms(59000)
-    assert b.ctrl.state == C.RUNNING
+    assert b.ctrl.state == faults.RUNNING
     plant.run_ms(2000)
-    assert b.ctrl.state == C.IDLE and b.ctrl.vent == [1] * 4 and b.ctrl.pump == 0
+    assert b.ctrl.state == faults.IDLE and b.ctrl.vent == [1] * 4 and b.ctrl.pump == 0
 
 
 def test_clearing_a_fault_raised_before_zeroing_measures_the_zero_again():
@@ -154,9 +153,9 @@ def test_clearing_a_fault_raised_before_zeroing_measures_the_zero_again():
     assert b.ctrl.fault == faults.ZERO_OFFSET
     b.raw[:] = [40] * 4  # the sensor is plausible now (e.g. a chamber finished venting)
     b.press(B.START, hold_ms=1600)
-    assert b.ctrl.state == C.ZEROING  # not IDLE: no trusted offsets yet
+    assert b.ctrl.state == faults.ZEROING  # not IDLE: no trusted offsets yet
     b.run_ms(3000)
-    assert b.ctrl.state == C.IDLE and b.ctrl.pressure == [0] * 4
+    assert b.ctrl.state == faults.IDLE and b.ctrl.pressure == [0] * 4
 
 
 def test_level_is_capped_to_what_the_sensor_can_read():

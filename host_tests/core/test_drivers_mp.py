@@ -10,7 +10,7 @@ import crashlog
 import hx710b
 from analog_sensor import AnalogSensor
 from buttons_io import ButtonsIO
-from controller import FAULT, IDLE, PAUSED, RUNNING, ZEROING
+from faults import FAULT, IDLE, PAUSED, RUNNING, ZEROING
 from led import Led
 from pump import Pump
 from valves_gpio import Valves

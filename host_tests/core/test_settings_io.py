@@ -8,6 +8,7 @@ import sys
 import micropython
 
 import controller as C
+import faults
 import led as L
 import programs as P
 from settings import Settings
@@ -35,7 +36,7 @@ def keeper(path, topology="inlet+vent", make=None):
     return k, ctrl
 
 
-def ticks(k, n, state=C.IDLE):
+def ticks(k, n, state=faults.IDLE):
     wrote = 0
     for _ in range(n):
         if k.tick(25, state):
@@ -102,9 +103,9 @@ def test_a_change_is_written_once_after_the_quiet_delay_and_only_when_idle_or_pa
     assert ticks(k, quiet - 2) == 0 and not exists(path)
     ctrl.levels[GRADIENT] = 550  # another press restarts the wait
     assert ticks(k, quiet - 2) == 0 and not exists(path)
-    assert ticks(k, 400, C.RUNNING) == 0 and not exists(path)  # never mid-wave
-    assert ticks(k, 1, C.FAULT) == 0 and not exists(path)
-    assert ticks(k, 1, C.PAUSED) == 1
+    assert ticks(k, 400, faults.RUNNING) == 0 and not exists(path)  # never mid-wave
+    assert ticks(k, 1, faults.FAULT) == 0 and not exists(path)
+    assert ticks(k, 1, faults.PAUSED) == 1
     assert json.loads(read(path))["levels_mmhg"]["gradient"] == 55
     assert ticks(k, 400) == 0 and k.saves == 1
     assert "settings" not in sys.modules  # loaded for the save, then dropped again
@@ -116,7 +117,7 @@ def test_changed_and_changed_back_writes_nothing():
     k, ctrl = keeper(path)
     k.restore()
     ctrl.select_program(GRADIENT)
-    k.tick(25, C.IDLE)
+    k.tick(25, faults.IDLE)
     ctrl.select_program(RECOVERY)
     assert ticks(k, 400) == 0 and k.saves == 0 and not exists(path + ".bak")
 
@@ -178,8 +179,8 @@ def test_the_per_tick_check_allocates_nothing():
     write(path, SAVED)
     k, ctrl = keeper(path)
     k.restore()
-    k.tick(25, C.IDLE)
-    state = C.RUNNING
+    k.tick(25, faults.IDLE)
+    state = faults.RUNNING
     micropython.heap_lock()
     try:
         for _ in range(100):
@@ -206,10 +207,10 @@ def test_the_settings_reset_notice_plays_over_the_state_allocates_nothing_and_yi
     led = L.Led(pin.value)  # a pin, not a list: appending would allocate under the lock
     led.show(L.SETTINGS_RESET, L.SETTINGS_RESET_MS)
     seen = [0] * (L.SETTINGS_RESET_MS // 25 + 40)
-    states = (C.ZEROING, C.IDLE)
+    states = (faults.ZEROING, faults.IDLE)
     micropython.heap_lock()
     try:
-        led.update(0, C.ZEROING, 0)
+        led.update(0, faults.ZEROING, 0)
         seen[0] = led.level
         for k in range(1, len(seen)):
             led.update(25, states[(k // 80) % 2], 0)  # zeroing, then idle: the notice plays on
@@ -220,13 +221,13 @@ def test_the_settings_reset_notice_plays_over_the_state_allocates_nothing_and_yi
     assert seen[:seg[0] // 25] == [1] * (seg[0] // 25)  # the long flash, from the first tick
     assert seen[seg[0] // 25:(seg[0] + seg[1]) // 25] == [0] * (seg[1] // 25)
     led.show(L.SETTINGS_RESET, L.SETTINGS_RESET_MS)
-    led.update(0, C.IDLE, 0)
-    led.update(25, C.FAULT, 1)  # a fault ends the notice at once
+    led.update(0, faults.IDLE, 0)
+    led.update(25, faults.FAULT, 1)  # a fault ends the notice at once
     assert led.level == 1
     for _ in range(10):
-        led.update(25, C.FAULT, 1)
+        led.update(25, faults.FAULT, 1)
     assert led.level == 0  # fault 1: a 150 ms flash, then off, not the notice's 900 ms
     rises = pin.rises
     for _ in range(200):
-        led.update(25, C.IDLE, 0)
+        led.update(25, faults.IDLE, 0)
     assert pin.rises - rises == 6  # the idle heartbeat, two flashes every 2 s over 5 s: no notice

@@ -20,10 +20,11 @@ def ticks_diff(end, start):
 
 gc.collect()
 base = gc.mem_alloc()
-import controller as C
+import controller
+import faults
 
 board = {"name": "bench-8ch", "chambers": CHAMBERS, "topology": "inlet+vent", "hard_limit_dmmhg": 2000}
-ctrl = C.Controller(board, ticks_diff)
+ctrl = controller.Controller(board, ticks_diff)
 gc.collect()
 heap_after_init = gc.mem_alloc() - base
 
@@ -67,4 +68,4 @@ def percentile(q):
 
 n = TICKS
 print("tick_us_median", percentile(50), "tick_us_p10", percentile(10), "tick_us_p90", percentile(90),
-      "ticks", n, "heap_after_init_core_bytes", heap_after_init, "state", C.STATE_NAMES[ctrl.state])
+      "ticks", n, "heap_after_init_core_bytes", heap_after_init, "state", faults.STATE_NAMES[ctrl.state])
