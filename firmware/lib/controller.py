@@ -3,10 +3,10 @@
 # The device's main.py and the host simulator are both thin shells around it.
 from micropython import const
 
-import buttons as B
+import buttons
 import faults
 import limits
-import programs as P
+import programs
 from faults import FAULT, IDLE, NO_READING, PAUSED, RUNNING, ZEROING
 from limiter import Limiter, force_safe
 from scheduler import Scheduler
@@ -48,7 +48,7 @@ class Controller:
         self.sensors = topology.sensor_count(board)
         self.limiter = Limiter(n, board.get("hard_limit_dmmhg", limits.HARD_LIMIT_DMMHG), self.sensors,
                                not self.chamber_vents)
-        self.buttons = B.Buttons()
+        self.buttons = buttons.Buttons()
         self.inlet = self.regulator.inlet  # outputs: the regulator's lists, overridden in place
         self.vent = self.regulator.vent
         self.pump = 0
@@ -70,21 +70,21 @@ class Controller:
         self._zeroed = False
         self._restart_zeroing()
         self._start_pending = False
-        self.levels = [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]
+        self.levels = [p[programs.LEVEL_DEFAULT] for p in programs.PROGRAMS]
         self.program = 0
         self.select_program(program)
         if level:
-            self.levels[self.program] = P.clamp_level(self.program, level)
+            self.levels[self.program] = programs.clamp_level(self.program, level)
         self.session_ms = session_min * 60000
         self.session_left_ms = self.session_ms
 
     # ---- settings the shells and the UI use -------------------------------------------
     def can_run(self, index):
         """Distal release needs a vent valve on every chamber."""
-        return self.chamber_vents or not P.needs_chamber_vents(index)
+        return self.chamber_vents or not programs.needs_chamber_vents(index)
 
     def select_program(self, index):
-        if 0 <= index < P.COUNT and self.can_run(index):
+        if 0 <= index < programs.COUNT and self.can_run(index):
             self.program = index
             return True
         return False
@@ -206,7 +206,7 @@ class Controller:
         long = self.buttons.long
         state = self.state
         if state == FAULT:
-            if long & (1 << B.START):
+            if long & (1 << buttons.START):
                 self.limiter.clear()
                 self.fault = faults.NONE
                 if self._zeroed:
@@ -215,23 +215,23 @@ class Controller:
                     self._restart_zeroing()  # no trusted offsets yet: measure them again
             return
         if state == ZEROING:
-            if short & (1 << B.START):
+            if short & (1 << buttons.START):
                 self._start_pending = True  # pressed right after power-on: start once zeroed
             return
-        if long & (1 << B.START):
+        if long & (1 << buttons.START):
             self._stop()
             return
-        if short & (1 << B.UP):
+        if short & (1 << buttons.UP):
             self._change_level(limits.LEVEL_STEP_DMMHG)
-        if short & (1 << B.DOWN):
+        if short & (1 << buttons.DOWN):
             self._change_level(-limits.LEVEL_STEP_DMMHG)
         if state == IDLE:
-            if short & (1 << B.MODE):
+            if short & (1 << buttons.MODE):
                 self._next_program()
-            if short & (1 << B.START):
+            if short & (1 << buttons.START):
                 self._start()
         elif state == RUNNING:
-            if short & (1 << B.START):
+            if short & (1 << buttons.START):
                 self.state = PAUSED
                 self.scheduler.stop()  # a paused limb is never left under pressure
                 return
@@ -239,7 +239,7 @@ class Controller:
             if self.session_left_ms <= 0:
                 self._stop()
         elif state == PAUSED:
-            if short & (1 << B.START):
+            if short & (1 << buttons.START):
                 self.state = RUNNING
                 self._begin()
 
@@ -252,7 +252,7 @@ class Controller:
 
     def _begin(self):
         # Also the resume after a pause: the wave restarts from the foot.
-        self.limiter.fill_timeout_ms = min(P.PROGRAMS[self.program][P.INFLATE_MS], limits.FILL_TIMEOUT_MS)
+        self.limiter.fill_timeout_ms = min(programs.PROGRAMS[self.program][programs.INFLATE_MS], limits.FILL_TIMEOUT_MS)
         self.scheduler.start(self.program, self.level_in_use())
 
     def _stop(self):
@@ -260,13 +260,13 @@ class Controller:
         self.scheduler.stop()
 
     def _change_level(self, delta):
-        level = P.clamp_level(self.program, self.levels[self.program] + delta)
+        level = programs.clamp_level(self.program, self.levels[self.program] + delta)
         self.levels[self.program] = level
         self.scheduler.set_level(self.level_in_use())
 
     def _next_program(self):
-        for step in range(1, P.COUNT + 1):
-            if self.select_program((self.program + step) % P.COUNT):
+        for step in range(1, programs.COUNT + 1):
+            if self.select_program((self.program + step) % programs.COUNT):
                 return
 
     def _enter_fault(self, code):

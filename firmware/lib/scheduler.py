@@ -4,7 +4,7 @@
 from micropython import const
 
 import limits
-import programs as P
+import programs
 
 # Chamber modes.
 VENT = const(0)
@@ -28,14 +28,14 @@ class Scheduler:
         self.active = 0  # the chamber the wave is at
         self.cycles = 0  # completed cycles since start
         self._index = 0
-        self._program = P.PROGRAMS[0]
+        self._program = programs.PROGRAMS[0]
         self._level = 0
         self._timer = 0  # ms left in the current dwell / release / rest
         self._dwelling = False
 
     def start(self, program_index, level):
         """Begin a fresh cycle (the cycle count is the caller's to reset)."""
-        self._program = P.PROGRAMS[program_index]
+        self._program = programs.PROGRAMS[program_index]
         self._level = level
         self._index = program_index
         self._begin_cycle()
@@ -51,7 +51,7 @@ class Scheduler:
             self.target[i] = 0
 
     def _begin_cycle(self):
-        P.fill_targets(self._index, self.chambers, self._level, self.peak)
+        programs.fill_targets(self._index, self.chambers, self._level, self.peak)
         for i in range(self.chambers):
             self.mode[i] = VENT
             self.target[i] = 0
@@ -69,7 +69,7 @@ class Scheduler:
             self._timer -= dt
             if self._timer <= 0 and self._all_vented(pressure):
                 self.phase = REST
-                self._timer = self._program[P.REST_MS]
+                self._timer = self._program[programs.REST_MS]
         elif phase == REST:
             self._timer -= dt
             if self._timer <= 0:
@@ -82,7 +82,7 @@ class Scheduler:
             if reached[k]:
                 self.mode[k] = HOLD
                 self._dwelling = True
-                self._timer = self._program[P.HOLD_MS]
+                self._timer = self._program[programs.HOLD_MS]
             return
         self._timer -= dt
         if self._timer > 0:
@@ -91,7 +91,7 @@ class Scheduler:
         if k + 1 >= self.chambers:
             self._release()
             return
-        if self._program[P.KIND] == P.PULSE and k > 0:
+        if self._program[programs.KIND] == programs.PULSE and k > 0:
             # Distal release: the zone below lets go once the wave has passed it.
             self.mode[k - 1] = VENT
             self.target[k - 1] = 0
@@ -105,7 +105,7 @@ class Scheduler:
             self.mode[i] = VENT
             self.target[i] = 0
         self.phase = RELEASE
-        self._timer = self._program[P.RELEASE_MS]
+        self._timer = self._program[programs.RELEASE_MS]
 
     def _all_vented(self, pressure):
         for i in range(self.chambers):

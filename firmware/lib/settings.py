@@ -7,7 +7,7 @@ import json
 import os
 
 import limits
-import programs as P
+import programs
 
 
 class Settings:
@@ -15,7 +15,7 @@ class Settings:
         self.path = path
         self._fs = fs
         self.program = 0
-        self.levels = [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]  # dmmHg per program
+        self.levels = [p[programs.LEVEL_DEFAULT] for p in programs.PROGRAMS]  # dmmHg per program
         self.session_min = limits.SESSION_DEFAULT_MIN
         self.problem = ""  # empty when the file was read cleanly
 
@@ -52,22 +52,22 @@ class Settings:
 
     def _apply(self, data):
         name = data.get("program")
-        index = P.find(name) if isinstance(name, str) else -1
+        index = programs.find(name) if isinstance(name, str) else -1
         if index < 0:
-            self._note("unknown program %r, using %s" % (name, P.NAMES[0]))
+            self._note("unknown program %r, using %s" % (name, programs.NAMES[0]))
             index = 0
         self.program = index
         levels = data.get("levels_mmhg")
         if isinstance(levels, dict):
-            for i in range(P.COUNT):
-                value = levels.get(P.NAMES[i])
+            for i in range(programs.COUNT):
+                value = levels.get(programs.NAMES[i])
                 if value is None:
                     continue
                 if isinstance(value, int) and not isinstance(value, bool) and \
-                        P.clamp_level(i, value * 10) == value * 10:
+                        programs.clamp_level(i, value * 10) == value * 10:
                     self.levels[i] = value * 10
                 else:
-                    self._note("level %r for %s out of range, default used" % (value, P.NAMES[i]))
+                    self._note("level %r for %s out of range, default used" % (value, programs.NAMES[i]))
         elif levels is not None:
             self._note("levels_mmhg malformed, defaults used")
         minutes = data.get("session_min")
@@ -86,14 +86,14 @@ class Settings:
         """Put these settings into the Controller; returns what was wrong: the file's
         problems and a saved program this board cannot run ('' = used as saved)."""
         problem = self.problem
-        for i in range(P.COUNT):
+        for i in range(programs.COUNT):
             ctrl.levels[i] = self.levels[i]
         if not ctrl.select_program(self.program):
-            for i in range(P.COUNT):  # the first program this board can run
+            for i in range(programs.COUNT):  # the first program this board can run
                 if ctrl.select_program(i):
                     break
             text = "program %s cannot run on this board (it needs a vent valve per chamber), %s used" % (
-                P.NAMES[self.program], P.NAMES[ctrl.program])
+                programs.NAMES[self.program], programs.NAMES[ctrl.program])
             problem = problem + "; " + text if problem else text
         ctrl.session_ms = self.session_min * 60000
         return problem
@@ -101,9 +101,9 @@ class Settings:
     # ---- writing ----------------------------------------------------------------------
     def to_json(self):
         levels = {}
-        for i in range(P.COUNT):
-            levels[P.NAMES[i]] = self.levels[i] // 10
-        return json.dumps({"program": P.NAMES[self.program], "levels_mmhg": levels,
+        for i in range(programs.COUNT):
+            levels[programs.NAMES[i]] = self.levels[i] // 10
+        return json.dumps({"program": programs.NAMES[self.program], "levels_mmhg": levels,
                            "session_min": self.session_min})
 
     def save(self):

@@ -15,7 +15,7 @@ import sys
 
 from micropython import const
 
-import programs as P
+import programs
 from faults import IDLE, PAUSED
 
 PATH = "/settings.json"  # on flash; its format is settings.py's
@@ -46,7 +46,7 @@ class SettingsKeeper:
         self.failures = 0
         self._written = None  # (program, levels, session_min) the file holds; None = unknown
         self._program = 0  # what the controller held at the last check
-        self._levels = [0] * P.COUNT
+        self._levels = [0] * programs.COUNT
         self._session_ms = 0
         self._pending = False
         self._quiet_ms = 0
@@ -70,7 +70,7 @@ class SettingsKeeper:
     def _seen(self):
         ctrl = self.ctrl
         self._program = ctrl.program
-        for i in range(P.COUNT):
+        for i in range(programs.COUNT):
             self._levels[i] = ctrl.levels[i]
         self._session_ms = ctrl.session_ms
 
@@ -107,7 +107,7 @@ class SettingsKeeper:
         try:
             s = self._make(self.path)
             s.program, s.session_min = now[0], now[2]
-            for i in range(P.COUNT):
+            for i in range(programs.COUNT):
                 s.levels[i] = now[1][i]
             s.save()
         except Exception as e:  # flash full or failing, no RAM for settings.py: never stop the loop

@@ -11,8 +11,8 @@ HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 sys.path.insert(0, HERE)
 sys.path.insert(0, HERE + "/../../firmware/lib")
 
-import buttons as B
-import controller as C
+import buttons
+import controller
 import faults
 from support import PERIOD, TICK, board, ticks_diff
 
@@ -22,7 +22,7 @@ CHAMBERS = 8
 class Run:
     def __init__(self, topology):
         self.manifold = topology == "inlet+exhaust"
-        self.ctrl = C.Controller(board(CHAMBERS, topology), ticks_diff)
+        self.ctrl = controller.Controller(board(CHAMBERS, topology), ticks_diff)
         self.now = PERIOD - 3000
         self.p = [0] * CHAMBERS
         self.raw = [0] * CHAMBERS
@@ -30,7 +30,7 @@ class Run:
         self.failed = 0
         self.steady_failed = 0
 
-    def tick(self, buttons=0):
+    def tick(self, pressed=0):
         ctrl = self.ctrl
         for i in range(CHAMBERS):  # toy plant, outside the locked region
             if ctrl.inlet[i] and ctrl.pump:
@@ -48,7 +48,7 @@ class Run:
         gc.collect()
         micropython.heap_lock()
         try:
-            ctrl.step(self.now, self.raw, buttons)
+            ctrl.step(self.now, self.raw, pressed)
             ok = True
         except MemoryError:
             ok = False
@@ -60,9 +60,9 @@ class Run:
                 self.steady_failed += 1
         self.now = (self.now + TICK) & (PERIOD - 1)
 
-    def run(self, ms, buttons=0):
+    def run(self, ms, pressed=0):
         for _ in range(ms // TICK):
-            self.tick(buttons)
+            self.tick(pressed)
 
     def press(self, bit, ms=100):
         self.run(ms, 1 << bit)
@@ -72,19 +72,19 @@ class Run:
 def session(topology):
     r = Run(topology)
     r.run(3000)  # zeroing
-    r.press(B.UP)
-    r.press(B.MODE)
-    r.press(B.MODE)
-    r.press(B.START)
+    r.press(buttons.UP)
+    r.press(buttons.MODE)
+    r.press(buttons.MODE)
+    r.press(buttons.START)
     r.run(150000)  # whole cycles
-    r.press(B.START)  # pause
+    r.press(buttons.START)  # pause
     r.run(2000)
-    r.press(B.START)  # resume
-    r.press(B.DOWN)
+    r.press(buttons.START)  # resume
+    r.press(buttons.DOWN)
     r.run(30000)
     r.p[0] = 3000  # a fault: far above the ceiling
     r.run(200)
-    r.press(B.START, 1700)  # clear
+    r.press(buttons.START, 1700)  # clear
     r.run(1000)
     return r
 

@@ -2,9 +2,9 @@
 # MicroPython unix port (host_tests/core/run.py), so: plain asserts, no pytest.
 import os
 
-import controller as C
+import controller
 import faults
-import scheduler as S
+import scheduler
 
 TICK = 25
 PERIOD = 1 << 30  # the ESP32's ticks period
@@ -28,7 +28,7 @@ class Bench:
     with an ideal 'plant' that tests steer by hand."""
 
     def __init__(self, chambers=4, offset=0, **kw):
-        self.ctrl = C.Controller(board(chambers, **kw.pop("board_kw", {})), ticks_diff, **kw)
+        self.ctrl = controller.Controller(board(chambers, **kw.pop("board_kw", {})), ticks_diff, **kw)
         self.now = PERIOD - 3000
         self.t = 0
         self.raw = [offset] * chambers  # sensor readings fed in, dmmHg incl. offset
@@ -98,7 +98,7 @@ class IdealPlant:
         self.tick(ms // TICK)
 
 
-VENT, HOLD, FILL = S.VENT, S.HOLD, S.FILL
+VENT, HOLD, FILL = scheduler.VENT, scheduler.HOLD, scheduler.FILL
 
 
 # ---- files for the settings tests --------------------------------------------------

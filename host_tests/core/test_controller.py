@@ -1,7 +1,7 @@
-import buttons as B
+import buttons
 import faults
 import limits
-import programs as P
+import programs
 from support import Bench, IdealPlant
 
 
@@ -39,7 +39,7 @@ def test_zeroing_waits_while_chambers_are_still_venting():
 
 def test_start_pressed_during_zeroing_starts_once_zeroed():
     b = Bench()
-    b.press(B.START)
+    b.press(buttons.START)
     assert b.ctrl.state == faults.ZEROING
     b.run_ms(3000)
     assert b.ctrl.state == faults.RUNNING
@@ -47,49 +47,49 @@ def test_start_pressed_during_zeroing_starts_once_zeroed():
 
 def test_buttons_start_pause_resume_stop():
     b = Bench().zeroed()
-    b.press(B.START)
+    b.press(buttons.START)
     assert b.ctrl.state == faults.RUNNING and b.ctrl.inlet[0] == 1 and b.ctrl.pump > 0
-    b.press(B.START)
+    b.press(buttons.START)
     assert b.ctrl.state == faults.PAUSED and b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4
-    b.press(B.START)
+    b.press(buttons.START)
     assert b.ctrl.state == faults.RUNNING
-    b.press(B.START, hold_ms=1600)
+    b.press(buttons.START, hold_ms=1600)
     assert b.ctrl.state == faults.IDLE and b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4
 
 
 def test_mode_cycles_programs_only_while_idle():
     b = Bench().zeroed()
     first = b.ctrl.program
-    b.press(B.MODE)
+    b.press(buttons.MODE)
     assert b.ctrl.program != first
-    b.press(B.MODE)
+    b.press(buttons.MODE)
     assert b.ctrl.program == first
-    b.press(B.START)
-    b.press(B.MODE)
+    b.press(buttons.START)
+    b.press(buttons.MODE)
     assert b.ctrl.program == first
 
 
 def test_board_without_chamber_vents_never_offers_recovery():
     b = Bench(board_kw={"topology": "inlet+exhaust"}).zeroed()
     for _ in range(3):
-        b.press(B.MODE)
-        assert P.PROGRAMS[b.ctrl.program][P.KIND] == P.GRADIENT
+        b.press(buttons.MODE)
+        assert programs.PROGRAMS[b.ctrl.program][programs.KIND] == programs.GRADIENT
 
 
 def test_up_down_change_level_within_program_limits():
     b = Bench().zeroed()
     level = b.ctrl.level
-    b.press(B.UP)
+    b.press(buttons.UP)
     assert b.ctrl.level == level + limits.LEVEL_STEP_DMMHG
     for _ in range(40):
-        b.press(B.DOWN)
-    assert b.ctrl.level == P.PROGRAMS[b.ctrl.program][P.LEVEL_MIN]
+        b.press(buttons.DOWN)
+    assert b.ctrl.level == programs.PROGRAMS[b.ctrl.program][programs.LEVEL_MIN]
 
 
 def test_fault_forces_safe_state_until_long_start():
     b = Bench().zeroed()
     plant = IdealPlant(b)
-    b.buttons = 1 << B.START
+    b.buttons = 1 << buttons.START
     plant.run_ms(100)
     b.buttons = 0
     plant.run_ms(500)
@@ -99,9 +99,9 @@ def test_fault_forces_safe_state_until_long_start():
     assert b.ctrl.state == faults.FAULT and b.ctrl.fault == faults.OVERPRESSURE
     assert b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4 and b.ctrl.inlet == [0] * 4
     b.raw[0] = 0
-    b.press(B.START)  # a short press does not clear a fault
+    b.press(buttons.START)  # a short press does not clear a fault
     assert b.ctrl.state == faults.FAULT
-    b.press(B.START, hold_ms=1600)
+    b.press(buttons.START, hold_ms=1600)
     assert b.ctrl.state == faults.IDLE and b.ctrl.fault == faults.NONE
 
 
@@ -115,7 +115,7 @@ def test_dead_sensor_trips_after_stale_time():
 def test_gradient_wave_on_ideal_plant_fills_distal_first_and_vents():
     b = Bench(chambers=5).zeroed()
     plant = IdealPlant(b, rate=8, lag=2)
-    b.buttons = 1 << B.START
+    b.buttons = 1 << buttons.START
     plant.run_ms(100)
     b.buttons = 0
     order = []
@@ -138,7 +138,7 @@ def test_gradient_wave_on_ideal_plant_fills_distal_first_and_vents():
 def test_session_ends_after_its_minutes():
     b = Bench(session_min=1).zeroed()
     plant = IdealPlant(b, rate=8)
-    b.buttons = 1 << B.START
+    b.buttons = 1 << buttons.START
     plant.run_ms(100)
     b.buttons = 0
     plant.run_ms(59000)
@@ -152,7 +152,7 @@ def test_clearing_a_fault_raised_before_zeroing_measures_the_zero_again():
     b.run_ms(3000)
     assert b.ctrl.fault == faults.ZERO_OFFSET
     b.raw[:] = [40] * 4  # the sensor is plausible now (e.g. a chamber finished venting)
-    b.press(B.START, hold_ms=1600)
+    b.press(buttons.START, hold_ms=1600)
     assert b.ctrl.state == faults.ZEROING  # not IDLE: no trusted offsets yet
     b.run_ms(3000)
     assert b.ctrl.state == faults.IDLE and b.ctrl.pressure == [0] * 4
@@ -165,8 +165,8 @@ def test_level_is_capped_to_what_the_sensor_can_read():
     span = b.ctrl.sensor_span
     assert 700 < span < 900
     assert b.ctrl.level_cap == (span - 80 - limits.TRIP_MARGIN_DMMHG) // 50 * 50
-    b.ctrl.select_program(P.find("recovery"))
+    b.ctrl.select_program(programs.find("recovery"))
     b.ctrl.levels[b.ctrl.program] = 1000
     assert b.ctrl.level_in_use() == b.ctrl.level_cap
-    b.press(B.START)
+    b.press(buttons.START)
     assert b.ctrl.peak[0] == b.ctrl.level_cap

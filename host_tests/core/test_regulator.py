@@ -1,4 +1,4 @@
-import regulator as R
+import regulator
 from support import FILL, HOLD, VENT
 
 TICK = 25
@@ -8,7 +8,7 @@ class Rig:
     """Regulator against a linear rise with a sensor `lag` ticks late."""
 
     def __init__(self, n=2, rate=4, lag=3):
-        self.r = R.Regulator(n)
+        self.r = regulator.Regulator(n)
         self.n = n
         self.rate = rate
         self.true = [0] * n

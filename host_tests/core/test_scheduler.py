@@ -1,10 +1,10 @@
 import limits
-import programs as P
-import scheduler as S
+import programs
+import scheduler
 from support import FILL, HOLD, VENT
 
-GRADIENT = P.find("gradient")
-RECOVERY = P.find("recovery")
+GRADIENT = programs.find("gradient")
+RECOVERY = programs.find("recovery")
 
 
 def advance(s, ms, reached, pressure, step=25):
@@ -14,23 +14,23 @@ def advance(s, ms, reached, pressure, step=25):
 
 def test_gradient_targets_descend_distal_to_proximal():
     out = [0] * 4
-    P.fill_targets(GRADIENT, 4, 450, out)
+    programs.fill_targets(GRADIENT, 4, 450, out)
     assert out == [450, 400, 350, 300]
     for n in range(3, 13):
         out = [0] * n
-        P.fill_targets(GRADIENT, n, 450, out)
+        programs.fill_targets(GRADIENT, n, 450, out)
         assert out[0] == 450 and out[-1] == 300
         assert all(out[i] > out[i + 1] for i in range(n - 1))
 
 
 def test_recovery_targets_are_level_everywhere():
     out = [0] * 6
-    P.fill_targets(RECOVERY, 6, 700, out)
+    programs.fill_targets(RECOVERY, 6, 700, out)
     assert out == [700] * 6
 
 
 def test_gradient_fills_in_order_and_holds_until_the_last():
-    s = S.Scheduler(4)
+    s = scheduler.Scheduler(4)
     s.start(GRADIENT, 450)
     reached = [0] * 4
     pressure = [0] * 4
@@ -43,27 +43,27 @@ def test_gradient_fills_in_order_and_holds_until_the_last():
         reached[k] = 1
         pressure[k] = s.peak[k]
         s.step(25, reached, pressure)
-        advance(s, P.PROGRAMS[GRADIENT][P.HOLD_MS], reached, pressure)
-    assert s.phase == S.RELEASE
+        advance(s, programs.PROGRAMS[GRADIENT][programs.HOLD_MS], reached, pressure)
+    assert s.phase == scheduler.RELEASE
     assert s.mode == [VENT] * 4
 
 
 def test_release_waits_for_every_chamber_to_vent_then_rests():
-    s = S.Scheduler(3)
+    s = scheduler.Scheduler(3)
     s.start(GRADIENT, 450)
     s._release()
     pressure = [0, limits.VENTED_DMMHG + 5, 0]
-    advance(s, P.PROGRAMS[GRADIENT][P.RELEASE_MS] + 2000, [0] * 3, pressure)
-    assert s.phase == S.RELEASE
+    advance(s, programs.PROGRAMS[GRADIENT][programs.RELEASE_MS] + 2000, [0] * 3, pressure)
+    assert s.phase == scheduler.RELEASE
     pressure[1] = limits.VENTED_DMMHG - 1
     s.step(25, [0] * 3, pressure)
-    assert s.phase == S.REST
-    advance(s, P.PROGRAMS[GRADIENT][P.REST_MS], [0] * 3, pressure)
-    assert s.cycles == 1 and s.phase == S.WAVE and s.mode[0] == FILL
+    assert s.phase == scheduler.REST
+    advance(s, programs.PROGRAMS[GRADIENT][programs.REST_MS], [0] * 3, pressure)
+    assert s.cycles == 1 and s.phase == scheduler.WAVE and s.mode[0] == FILL
 
 
 def test_recovery_releases_distal_zones_as_the_wave_moves_up():
-    s = S.Scheduler(4)
+    s = scheduler.Scheduler(4)
     s.start(RECOVERY, 700)
     reached = [0] * 4
     pressure = [0] * 4
@@ -71,16 +71,16 @@ def test_recovery_releases_distal_zones_as_the_wave_moves_up():
     for k in range(4):
         reached[k] = 1
         s.step(25, reached, pressure)
-        advance(s, P.PROGRAMS[RECOVERY][P.HOLD_MS] + 25, reached, pressure)
+        advance(s, programs.PROGRAMS[RECOVERY][programs.HOLD_MS] + 25, reached, pressure)
         seen.append(list(s.mode))
     assert seen[0] == [HOLD, FILL, VENT, VENT]
     assert seen[1] == [VENT, HOLD, FILL, VENT]
     assert seen[2] == [VENT, VENT, HOLD, FILL]
-    assert seen[3] == [VENT] * 4 and s.phase == S.RELEASE
+    assert seen[3] == [VENT] * 4 and s.phase == scheduler.RELEASE
 
 
 def test_level_change_applies_at_the_next_cycle():
-    s = S.Scheduler(4)
+    s = scheduler.Scheduler(4)
     s.start(GRADIENT, 450)
     s.set_level(500)
     assert s.peak[0] == 450
@@ -90,7 +90,7 @@ def test_level_change_applies_at_the_next_cycle():
 
 
 def test_stop_vents_everything():
-    s = S.Scheduler(5)
+    s = scheduler.Scheduler(5)
     s.start(GRADIENT, 450)
     s.stop()
-    assert s.mode == [VENT] * 5 and s.phase == S.STOPPED and s.target == [0] * 5
+    assert s.mode == [VENT] * 5 and s.phase == scheduler.STOPPED and s.target == [0] * 5

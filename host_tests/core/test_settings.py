@@ -1,13 +1,13 @@
 import os
 
 import limits
-import programs as P
+import programs
 from settings import Settings
 from support import fresh_path, write
 
 def defaults_ok(s):
     assert s.program == 0
-    assert s.levels == [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]
+    assert s.levels == [p[programs.LEVEL_DEFAULT] for p in programs.PROGRAMS]
     assert s.session_min == limits.SESSION_DEFAULT_MIN
 
 
@@ -21,7 +21,7 @@ def test_missing_file_gives_defaults_and_says_so():
 def test_round_trip():
     path = fresh_path("settings")
     s = Settings(path)
-    s.program = P.find("recovery")
+    s.program = programs.find("recovery")
     s.levels[s.program] = 650
     s.session_min = 20
     s.save()
@@ -45,9 +45,9 @@ def test_out_of_range_fields_fall_back_one_by_one():
     write(path, '{"program": "recovery", "levels_mmhg": {"gradient": 50, "recovery": 500}, "session_min": 30}')
     s = Settings(path)
     assert s.load() is False
-    assert s.program == P.find("recovery") and s.session_min == 30
-    assert s.levels[P.find("recovery")] == P.PROGRAMS[P.find("recovery")][P.LEVEL_DEFAULT]
-    assert s.levels[P.find("gradient")] == 500
+    assert s.program == programs.find("recovery") and s.session_min == 30
+    assert s.levels[programs.find("recovery")] == programs.PROGRAMS[programs.find("recovery")][programs.LEVEL_DEFAULT]
+    assert s.levels[programs.find("gradient")] == 500
     assert "out of range" in s.problem
     for bad in ('"session_min": 9999', '"session_min": true', '"program": "turbo"', '"levels_mmhg": 7'):
         path = fresh_path("settings")

@@ -7,16 +7,16 @@ import sys
 
 import micropython
 
-import controller as C
+import controller
 import faults
-import led as L
-import programs as P
+import led
+import programs
 from settings import Settings
 from settings_io import SettingsKeeper
 from support import board, fresh_path, ticks_diff, write
 
-GRADIENT = P.find("gradient")
-RECOVERY = P.find("recovery")
+GRADIENT = programs.find("gradient")
+RECOVERY = programs.find("recovery")
 def exists(path):
     try:
         os.stat(path)
@@ -31,7 +31,7 @@ def read(path):
 
 
 def keeper(path, topology="inlet+vent", make=None):
-    ctrl = C.Controller(board(4, topology), ticks_diff)
+    ctrl = controller.Controller(board(4, topology), ticks_diff)
     k = SettingsKeeper(path, ctrl, make) if make else SettingsKeeper(path, ctrl)
     return k, ctrl
 
@@ -63,7 +63,7 @@ def test_bad_file_gives_defaults_and_a_problem_but_stays_on_flash():
         write(path, text)
         k, ctrl = keeper(path)
         assert k.restore()
-        assert ctrl.program == GRADIENT and ctrl.levels == [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]
+        assert ctrl.program == GRADIENT and ctrl.levels == [p[programs.LEVEL_DEFAULT] for p in programs.PROGRAMS]
         assert ticks(k, 400) == 0
         assert read(path) == text
 
@@ -204,30 +204,30 @@ def test_the_settings_reset_notice_plays_over_the_state_allocates_nothing_and_yi
             self.level = v
 
     pin = Pin()
-    led = L.Led(pin.value)  # a pin, not a list: appending would allocate under the lock
-    led.show(L.SETTINGS_RESET, L.SETTINGS_RESET_MS)
-    seen = [0] * (L.SETTINGS_RESET_MS // 25 + 40)
+    lamp = led.Led(pin.value)  # a pin, not a list: appending would allocate under the lock
+    lamp.show(led.SETTINGS_RESET, led.SETTINGS_RESET_MS)
+    seen = [0] * (led.SETTINGS_RESET_MS // 25 + 40)
     states = (faults.ZEROING, faults.IDLE)
     micropython.heap_lock()
     try:
-        led.update(0, faults.ZEROING, 0)
-        seen[0] = led.level
+        lamp.update(0, faults.ZEROING, 0)
+        seen[0] = lamp.level
         for k in range(1, len(seen)):
-            led.update(25, states[(k // 80) % 2], 0)  # zeroing, then idle: the notice plays on
-            seen[k] = led.level
+            lamp.update(25, states[(k // 80) % 2], 0)  # zeroing, then idle: the notice plays on
+            seen[k] = lamp.level
     finally:
         micropython.heap_unlock()
-    seg = L.SETTINGS_RESET
+    seg = led.SETTINGS_RESET
     assert seen[:seg[0] // 25] == [1] * (seg[0] // 25)  # the long flash, from the first tick
     assert seen[seg[0] // 25:(seg[0] + seg[1]) // 25] == [0] * (seg[1] // 25)
-    led.show(L.SETTINGS_RESET, L.SETTINGS_RESET_MS)
-    led.update(0, faults.IDLE, 0)
-    led.update(25, faults.FAULT, 1)  # a fault ends the notice at once
-    assert led.level == 1
+    lamp.show(led.SETTINGS_RESET, led.SETTINGS_RESET_MS)
+    lamp.update(0, faults.IDLE, 0)
+    lamp.update(25, faults.FAULT, 1)  # a fault ends the notice at once
+    assert lamp.level == 1
     for _ in range(10):
-        led.update(25, faults.FAULT, 1)
-    assert led.level == 0  # fault 1: a 150 ms flash, then off, not the notice's 900 ms
+        lamp.update(25, faults.FAULT, 1)
+    assert lamp.level == 0  # fault 1: a 150 ms flash, then off, not the notice's 900 ms
     rises = pin.rises
     for _ in range(200):
-        led.update(25, faults.IDLE, 0)
+        lamp.update(25, faults.IDLE, 0)
     assert pin.rises - rises == 6  # the idle heartbeat, two flashes every 2 s over 5 s: no notice
