@@ -1,7 +1,7 @@
 """Board files against the ESP32 / ESP32-S3 pin rules, and against the control core."""
 import pytest
 
-from pulseboot import fw, pins, sim
+from pulseboot import fw, pins, run
 
 BOARDS = fw.board_names()
 
@@ -56,7 +56,7 @@ def test_input_only_buttons_need_declared_external_pull_ups():
 def test_topology_without_chamber_vents_refuses_distal_release_on_the_host():
     b = dict(fw.load_board("esp32-devkitc-4ch"), topology="inlet+exhaust", sensor_at="manifold", name="no-vents")
     with pytest.raises(ValueError, match="needs a vent valve on every chamber"):
-        sim.run(program="recovery", board_def=b, duration_s=1)
+        run.simulate(program="recovery", board_def=b, duration_s=1)
 
 
 @pytest.mark.parametrize("name", BOARDS)

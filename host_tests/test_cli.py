@@ -9,11 +9,13 @@ import subprocess
 import sys
 
 import pytest
-from pulseboot import cli, fault_text, fw, plant, sim
-from pulseboot.plot import Recorder, plot
-from pulseboot.trace import TraceWriter, columns, read_trace
+from pulseboot import cli, fw, plant
+from pulseboot import run as simulation
+from pulseboot.report import fault_text
+from pulseboot.report.plot import Recorder, plot
+from pulseboot.report.trace import TraceWriter, columns, read_trace
 
-BUTTONS = ", ".join(sim.BUTTONS)
+BUTTONS = ", ".join(simulation.BUTTONS)
 BOARDS = fw.board_names()
 PROGRAMS = list(fw.programs.NAMES)
 COMMANDS = ["sim", "programs", "boards"]
@@ -95,7 +97,7 @@ def test_value_error_from_the_simulator_is_a_usage_error(capsys, monkeypatch):
     def refuse(**kw):
         raise ValueError("program 'recovery' needs a vent valve on every chamber; board x has topology y")
 
-    monkeypatch.setattr(sim, "run", refuse)
+    monkeypatch.setattr(simulation, "simulate", refuse)
     assert_one_line_error(*run(capsys, "sim", "--summary"), "needs a vent valve", "topology")
 
 
@@ -209,14 +211,14 @@ def test_text_report(capsys):
 
 
 def test_a_fault_is_a_result_not_an_error(capsys, monkeypatch):
-    real_run = sim.run
+    real_run = simulation.simulate
 
     def faulted(**kw):
         result = real_run(**kw)
         result["faults"] = [{"code": "FILL_TIMEOUT", "t_ms": 22000}]
         return result
 
-    monkeypatch.setattr(sim, "run", faulted)
+    monkeypatch.setattr(simulation, "simulate", faulted)
     code, out, _ = run(capsys, "sim", "--duration", 10)
     assert code == 0
     assert "FAULT FILL_TIMEOUT at 22.000 s: " + fault_text.meaning(fw.faults.FILL_TIMEOUT) in out
@@ -239,7 +241,7 @@ def test_trace_columns_and_one_row_per_tick(capsys, tmp_path):
     trace = read_trace(path)
     t = trace["t_ms"]
     assert t[0] == 0 and t[-1] == 60000
-    assert all(b - a == cli.TICK_MS for a, b in itertools.pairwise(t))
+    assert all(b - a == simulation.TICK_MS for a, b in itertools.pairwise(t))
     assert set(trace["program"]) == {"gradient"}
     for i in n:
         assert set(trace[f"in{i}"]) <= {0, 1} and set(trace[f"out{i}"]) <= {0, 1}
@@ -297,10 +299,10 @@ def test_presses_reach_the_simulator_in_time_order(capsys, monkeypatch):
         seen.update(kw)
         raise ValueError("stop here")
 
-    monkeypatch.setattr(sim, "run", spy)
+    monkeypatch.setattr(simulation, "simulate", spy)
     run(capsys, "sim", "--press", "up@2.5", "--press", "start@1:long", "--press", "mode@0")
-    assert seen["presses"] == [sim.Press("mode", 0, False), sim.Press("start", 1000, True),
-                               sim.Press("up", 2500, False)]
+    assert seen["presses"] == [simulation.Press("mode", 0, False), simulation.Press("start", 1000, True),
+                               simulation.Press("up", 2500, False)]
     seen.clear()
     run(capsys, "sim")
     assert seen.get("presses") is None  # the simulator then taps START at t=0

@@ -5,8 +5,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pulseboot import fw, sim
-from pulseboot.analysis import VENTED_MMHG, Recorder
+from pulseboot import fw
+from pulseboot.run import simulate
+from pulseboot.report.analysis import VENTED_MMHG, Recorder
 from pulseboot.plant import PRESETS
 import itertools
 
@@ -26,7 +27,7 @@ def run(program, chambers=None, board=fw.DEFAULT_BOARD, **kw):
     if chambers:
         board_def = dict(board_def, chambers=chambers, name="test-%dch" % chambers)
     rec = Recorder()
-    summary = sim.run(program=program, board_def=board_def, on_tick=rec, **kw)
+    summary = simulate(program=program, board_def=board_def, on_tick=rec, **kw)
     return summary, rec
 
 
@@ -77,7 +78,7 @@ def test_single_sensor_shared_exhaust_board(plant, seed):
 
 def test_single_sensor_board_refuses_distal_release():
     with pytest.raises(ValueError, match="needs a vent valve on every chamber"):
-        sim.run(program="recovery", board="esp32-devkitc-4ch-manifold", duration_s=1)
+        simulate(program="recovery", board="esp32-devkitc-4ch-manifold", duration_s=1)
 
 
 def test_eight_chamber_board():
@@ -110,7 +111,7 @@ def test_any_healthy_plant_on_the_single_sensor_build(params, chambers, seed):
     rec = Recorder()
     prog = fw.programs.PROGRAMS[fw.programs.find("gradient")]
     cycle_s = (chambers * 16000 + 30000 + prog[fw.programs.REST_MS]) / 1000
-    summary = sim.run(program="gradient", board_def=board, params=params, seed=seed, duration_s=3 * cycle_s,
+    summary = simulate(program="gradient", board_def=board, params=params, seed=seed, duration_s=3 * cycle_s,
                       on_tick=rec)
     assert_healthy_session(summary, rec, min_cycles=2)
 

@@ -1,4 +1,4 @@
-"""The device drivers (firmware/lib) against the host fakes of machine (tools/pulseboot/fakes.py).
+"""The device drivers (firmware/lib) against the host fakes of machine (tools/pulseboot/fakeboard).
 
 Each test wires a small virtual board and reads back what the drivers did at the pin
 level: the HX710B fakes shift out real 24-bit words, the 74HC595 fake shifts and latches.
@@ -18,8 +18,9 @@ import pytest
 from controller import FAULT, IDLE, PAUSED, RUNNING, ZEROING
 from hypothesis import given
 from hypothesis import strategies as st
-from pulseboot import docs, fw, sil
-from pulseboot.fakes import World
+from pulseboot import docs, fw
+from pulseboot.run import device_shell
+from pulseboot.fakeboard.world import World
 from pump import Pump
 from valves_gpio import Valves
 from valves_595 import ShiftValves
@@ -215,7 +216,7 @@ def test_boot_py_leaves_pump_off_and_every_chamber_vented(board_name, tmp_path):
     w = World(board, seed=5)
     (tmp_path / "board.txt").write_text(board_name + "\n")
     with fake_modules(w):
-        boot = sil._load(fw.FIRMWARE / "boot.py", "boot_under_test")
+        boot = device_shell.load_file(fw.FIRMWARE / "boot.py", "boot_under_test")
         assert boot.safe_outputs(str(tmp_path))["name"] == board_name
     assert w.pin(board["pump_pin"]).level == 0
     assert w.inlet_open() == [0] * board["chambers"] and w.vent_open() == [1] * board["chambers"]
@@ -229,7 +230,7 @@ def test_a_board_the_drivers_reject_stops_main_py_safe_without_a_reset_or_a_cras
     main = tmp_path / "main.py"
     main.write_text(src.replace(line, line + '    board = dict(board, sensor="hx711")\n'))
     (tmp_path / "flash").mkdir()
-    result = sil.run_sil(fw.DEFAULT_BOARD, duration_ms=2000, main_path=main, flash_dir=tmp_path / "flash")
+    result = device_shell.run_device(fw.DEFAULT_BOARD, duration_ms=2000, main_path=main, flash_dir=tmp_path / "flash")
     assert result["ended"] == "returned" and result["ticks"] == 0 and result["crash_log"] == ""
     assert not (tmp_path / "flash" / "crash.log").exists()
     assert "not usable" in result["console"] and "unknown sensor 'hx711'" in result["console"]

@@ -50,8 +50,8 @@ def test_real_run_calls_mpremote_in_order_and_reports_a_failure(tmp_path, monkey
     fake = tmp_path / "mpremote"
     fake.write_text("#!/bin/sh\necho \"$@\" >> %s\ncase \"$*\" in *reset*) exit 3;; esac\n" % log)
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    real = flash.vm.tool
-    monkeypatch.setattr(flash.vm, "tool", lambda name: str(fake) if name == "mpremote" else real(name))
+    real = flash.installed.tool
+    monkeypatch.setattr(flash.installed, "tool", lambda name: str(fake) if name == "mpremote" else real(name))
     code = cli.main(["flash", "--port", "COM3", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     calls = log.read_text().splitlines()

@@ -4,7 +4,7 @@ import re
 import subprocess
 
 import pytest
-from pulseboot import bench, build, fw, vm
+from pulseboot import bench, build, fw, installed
 
 HERE = pathlib.Path(__file__).resolve().parent
 # An ESP32 running MicroPython has roughly 100 KB of free heap; give the VM less than that.
@@ -12,7 +12,7 @@ HEAPSIZE = "96k"
 
 
 def micropython():
-    return vm.tool("micropython")  # ToolMissing fails the test with the install hint
+    return installed.tool("micropython")  # ToolMissing fails the test with the install hint
 
 
 def run_vm(script, *args):

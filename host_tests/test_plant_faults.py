@@ -1,8 +1,8 @@
 """Every single physical fault must be detected and end in the safe state."""
 import pytest
 
-from pulseboot import fw, sim
-from pulseboot.analysis import Recorder
+from pulseboot import fw, run
+from pulseboot.report.analysis import Recorder
 
 # fault, chamber it hits, program, the code the limiter must latch
 CASES = [
@@ -19,9 +19,9 @@ CASES = [
 def test_fault_is_detected_and_leaves_the_limb_unpressurised(kind, chamber, program, code):
     rec = Recorder()
     rows = []
-    summary = sim.run(program=program, duration_s=240, plant="large-leg", seed=3, on_tick=lambda r: (
+    summary = run.simulate(program=program, duration_s=240, plant="large-leg", seed=3, on_tick=lambda r: (
         rec(r), rows.append((r[0], r[1], r[4], list(r[5]), list(r[7]), list(r[8])))),
-        plant_faults=[sim.PlantFault(kind, 30000, chamber)])
+        plant_faults=[run.PlantFault(kind, 30000, chamber)])
     assert [f["code"] for f in summary["faults"]] == [code]
     trip = summary["faults"][0]["t_ms"]
     assert trip > 30000
@@ -37,8 +37,8 @@ def test_stuck_inlet_cannot_overpressure_a_limb():
     # An inlet stuck open puts the chamber on the manifold whenever the pump runs for
     # another chamber: the limiter must trip before the chamber exceeds target + margin.
     rec = Recorder()
-    summary = sim.run(program="gradient", duration_s=240, seed=5, on_tick=rec,
-                      plant_faults=[sim.PlantFault("stuck-inlet", 1000, 0)])
+    summary = run.simulate(program="gradient", duration_s=240, seed=5, on_tick=rec,
+                      plant_faults=[run.PlantFault("stuck-inlet", 1000, 0)])
     margin = fw.limits.TRIP_MARGIN_DMMHG / 10
     assert rec.max_mmhg <= summary["targets_mmhg"][0] + margin + 3
     assert rec.unsafe_fault_rows == 0
@@ -51,8 +51,8 @@ def test_a_stuck_sensor_cannot_let_the_pump_run_on_unseen(board, plant):
     # of feeding, long before the true pressure gets anywhere near the ceiling.
     rec = Recorder()
     at_ms = 3500  # mid-way through the first chamber's fill
-    summary = sim.run(program="gradient", board=board, plant=plant, duration_s=60, seed=2, on_tick=rec,
-                      plant_faults=[sim.PlantFault("stuck-sensor", at_ms, 0)], shell="core")
+    summary = run.simulate(program="gradient", board=board, plant=plant, duration_s=60, seed=2, on_tick=rec,
+                      plant_faults=[run.PlantFault("stuck-sensor", at_ms, 0)], shell="core")
     assert [f["code"] for f in summary["faults"]] == ["NO_RISE"]
     assert summary["faults"][0]["t_ms"] <= at_ms + 2500 + fw.limits.NO_RISE_MS
     assert rec.max_mmhg < summary["targets_mmhg"][0] + fw.limits.TRIP_MARGIN_DMMHG / 10

@@ -1,7 +1,8 @@
 """The README is the front door: its commands, fault table and limit figures must stay true."""
 import re
 
-from pulseboot import fault_text, fw
+from pulseboot import fw
+from pulseboot.report import fault_text
 
 README = (fw.ROOT / "README.md").read_text()
 L = fw.limits

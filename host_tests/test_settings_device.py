@@ -1,5 +1,5 @@
 """Settings on flash, on the device side: the unmodified firmware/main.py on the simulated
-plant (tools/pulseboot/sil.py) with settings files pre-loaded on the simulated flash.
+plant (tools/pulseboot/run/device_shell.py) with settings files pre-loaded on the simulated flash.
 Outcomes are read where a user would see them: chamber pressures from the plant, the
 LED pin, the console, and the files left on flash."""
 import json
@@ -8,8 +8,9 @@ import pathlib
 import sys
 
 import pytest
-from pulseboot import docs, fw, sil, sim
-from pulseboot.analysis import Recorder
+from pulseboot import docs, fw, run
+from pulseboot.run import device_shell
+from pulseboot.report.analysis import Recorder
 
 import led as L
 from controller import Controller
@@ -109,7 +110,7 @@ def test_saved_recovery_program_at_50_mmhg_is_what_runs_after_boot(board, tmp_pa
     before = listing(flash)
     watch = Watch(board, [50.0] * n)
     duration = 20_000 + n * 15_000  # two recovery waves and their rests
-    result = sil.run_sil(board, seed=2, duration_ms=duration, on_tick=watch, flash_dir=flash)
+    result = device_shell.run_device(board, seed=2, duration_ms=duration, on_tick=watch, flash_dir=flash)
     assert result["ended"] == "duration" and result["faults"] == []
     ctrl = result["ctrl"]
     assert (ctrl.program, ctrl.levels[RECOVERY], ctrl.session_ms) == (RECOVERY, 500, 20 * 60_000)
@@ -148,7 +149,7 @@ def test_a_bad_settings_file_boots_on_safe_defaults_shows_it_and_is_left_untouch
     flash = flash_with(tmp_path, files)
     before = listing(flash)
     watch = Watch()
-    result = sil.run_sil(BOARD, duration_ms=12_000, on_tick=watch, flash_dir=flash)
+    result = device_shell.run_device(BOARD, duration_ms=12_000, on_tick=watch, flash_dir=flash)
     assert result["ended"] == "duration" and result["faults"] == [] and result["crash_log"] == ""
     ctrl = result["ctrl"]
     assert ctrl.program == program and ctrl.levels == levels
@@ -181,7 +182,7 @@ def test_a_saved_program_the_board_cannot_run_boots_on_one_it_can(board, tmp_pat
     flash = flash_with(tmp_path, {SETTINGS: saved("recovery")})
     before = listing(flash)
     watch = Watch(board)
-    result = sil.run_sil(board, duration_ms=8_000, on_tick=watch, flash_dir=flash)
+    result = device_shell.run_device(board, duration_ms=8_000, on_tick=watch, flash_dir=flash)
     assert result["ctrl"].program == GRADIENT
     assert watch.led[:NOTICE_TICKS] == notice_levels(NOTICE_TICKS)
     assert "cannot run on this board" in capsys.readouterr().out
@@ -199,8 +200,8 @@ def test_a_level_changed_with_up_is_saved_after_the_delay_and_survives_a_reboot(
     flash = flash_with(tmp_path, {})
     up_ms = 4_000  # idle by then: zeroing takes about 2 s
     watch = Watch(flash=flash)
-    result = sil.run_sil(BOARD, duration_ms=15_000, on_tick=watch, flash_dir=flash,
-                         presses=[sim.Press("up", up_ms, False)])
+    result = device_shell.run_device(BOARD, duration_ms=15_000, on_tick=watch, flash_dir=flash,
+                         presses=[run.Press("up", up_ms, False)])
     assert result["ctrl"].levels[GRADIENT] == DEFAULT_LEVELS[GRADIENT] + 50
     i = first_tick_with(watch, SETTINGS)
     assert i is not None, "never saved"
@@ -219,7 +220,7 @@ def test_a_level_changed_with_up_is_saved_after_the_delay_and_survives_a_reboot(
     P.fill_targets(GRADIENT, n, 500, targets)
     watch = Watch(targets=[t / 10 for t in targets])
     text = (flash / SETTINGS).read_text()
-    result = sil.run_sil(BOARD, seed=3, duration_ms=130_000, on_tick=watch, flash_dir=flash)
+    result = device_shell.run_device(BOARD, seed=3, duration_ms=130_000, on_tick=watch, flash_dir=flash)
     assert result["ctrl"].levels[GRADIENT] == 500 and result["faults"] == []
     assert RESET_LINE not in capsys.readouterr().out
     cycles = watch.rec.complete_cycles()
@@ -232,8 +233,8 @@ def test_a_level_changed_with_up_is_saved_after_the_delay_and_survives_a_reboot(
 def test_a_change_while_running_is_saved_only_once_the_wave_is_paused(tmp_path):
     flash = flash_with(tmp_path, {SETTINGS: saved("gradient", 45, 70)})
     watch = Watch(flash=flash)
-    presses = [sim.Press("start", 0, False), sim.Press("up", 10_000, False), sim.Press("start", 40_000, False)]
-    result = sil.run_sil(BOARD, duration_ms=50_000, on_tick=watch, flash_dir=flash, presses=presses)
+    presses = [run.Press("start", 0, False), run.Press("up", 10_000, False), run.Press("start", 40_000, False)]
+    result = device_shell.run_device(BOARD, duration_ms=50_000, on_tick=watch, flash_dir=flash, presses=presses)
     assert result["faults"] == []
     i = first_tick_with(watch, SETTINGS + ".bak")  # the save keeps the previous file as .bak
     assert i is not None, "never saved"
@@ -246,8 +247,8 @@ def test_a_change_while_running_is_saved_only_once_the_wave_is_paused(tmp_path):
 def test_mode_then_back_within_the_delay_writes_nothing(tmp_path):
     flash = flash_with(tmp_path, {SETTINGS: saved("gradient", 45, 70)})
     before = listing(flash)
-    presses = [sim.Press("mode", 4_000, False), sim.Press("mode", 5_000, False)]  # recovery, then gradient
-    result = sil.run_sil(BOARD, duration_ms=15_000, flash_dir=flash, presses=presses)
+    presses = [run.Press("mode", 4_000, False), run.Press("mode", 5_000, False)]  # recovery, then gradient
+    result = device_shell.run_device(BOARD, duration_ms=15_000, flash_dir=flash, presses=presses)
     assert result["ctrl"].program == GRADIENT
     assert listing(flash) == before
 
@@ -256,8 +257,8 @@ def test_a_failing_write_is_reported_and_never_stops_the_loop(tmp_path, capsys):
     flash = flash_with(tmp_path, {})
     (flash / (SETTINGS + ".tmp")).mkdir()  # opening the temporary file for writing fails (OSError)
     watch = Watch(targets=None)
-    presses = [sim.Press("up", 3_000, False), sim.Press("start", 12_000, False)]
-    result = sil.run_sil(BOARD, duration_ms=40_000, on_tick=watch, flash_dir=flash, presses=presses)
+    presses = [run.Press("up", 3_000, False), run.Press("start", 12_000, False)]
+    result = device_shell.run_device(BOARD, duration_ms=40_000, on_tick=watch, flash_dir=flash, presses=presses)
     assert result["ended"] == "duration" and result["crash_log"] == "" and result["faults"] == []
     out = capsys.readouterr().out
     assert "settings not saved" in out
@@ -273,7 +274,7 @@ def test_a_truncated_temporary_file_from_a_cut_write_does_not_lose_the_saved_set
     good = saved("recovery", 45, 60)
     flash = flash_with(tmp_path, {SETTINGS: good, SETTINGS + ".tmp": saved("gradient", 50, 70)[:30]})
     watch = Watch()
-    result = sil.run_sil(BOARD, duration_ms=8_000, on_tick=watch, flash_dir=flash)
+    result = device_shell.run_device(BOARD, duration_ms=8_000, on_tick=watch, flash_dir=flash)
     ctrl = result["ctrl"]
     assert (ctrl.program, ctrl.levels[RECOVERY]) == (RECOVERY, 600)
     assert RESET_LINE not in capsys.readouterr().out
@@ -285,8 +286,8 @@ def test_a_reset_between_the_renames_falls_back_to_the_backup_and_the_next_save_
     # Cut after the old file became .bak and before the new one took its name.
     flash = flash_with(tmp_path, {SETTINGS + ".bak": saved("recovery", 45, 60), SETTINGS + ".tmp": saved()[:30]})
     watch = Watch()
-    presses = [sim.Press("down", 4_000, False)]
-    result = sil.run_sil(BOARD, duration_ms=12_000, on_tick=watch, flash_dir=flash, presses=presses)
+    presses = [run.Press("down", 4_000, False)]
+    result = device_shell.run_device(BOARD, duration_ms=12_000, on_tick=watch, flash_dir=flash, presses=presses)
     ctrl = result["ctrl"]
     assert ctrl.program == RECOVERY and ctrl.levels[RECOVERY] == 550  # the backup's 60, then DOWN
     assert RESET_LINE in capsys.readouterr().out  # the main file was missing: shown

@@ -1,5 +1,5 @@
 """Software in the loop: the unmodified firmware/boot.py + main.py and every driver, on the
-simulated plant through the fake machine/time (tools/pulseboot/sil.py). Physical
+simulated plant through the fake machine/time (tools/pulseboot/run/device_shell.py). Physical
 outcomes only, read from the plant and the pins."""
 import pathlib
 import sys
@@ -10,9 +10,11 @@ import led as L
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pulseboot import fw, sil, sim
-from pulseboot.analysis import Recorder
-from pulseboot.trace import TraceWriter, read_trace
+from pulseboot import fw, run
+from pulseboot.fakeboard.world import World
+from pulseboot.run import device_shell
+from pulseboot.report.analysis import Recorder
+from pulseboot.report.trace import TraceWriter, read_trace
 
 PEAK_TOLERANCE_MMHG = 3.0
 MAIN = fw.FIRMWARE / "main.py"
@@ -29,7 +31,7 @@ def targets_mmhg(chambers, program="gradient"):
 def test_three_minute_gradient_session_runs_the_real_main_on_each_board(board):
     n = fw.load_board(board)["chambers"]
     rec = Recorder()
-    result = sil.run_sil(board, seed=1, duration_ms=180_000, on_tick=rec)
+    result = device_shell.run_device(board, seed=1, duration_ms=180_000, on_tick=rec)
     assert result["ended"] == "duration" and result["sim_ms"] == 180_000
     assert result["faults"] == [] and result["crash_log"] == ""
     assert result["wdt_feeds"] > 6000  # armed at the first fill, fed every tick after
@@ -49,9 +51,10 @@ def test_drivers_are_transparent_sil_matches_the_core_only_sim_through_a_plant_f
     def keep(which):
         return lambda r: rows[which].append((*r[:5], list(r[5]), list(r[7]), list(r[8])))  # rows reuse lists
 
-    leak = [sim.PlantFault("leak", 8_000, 0)]
-    a = sil.run_sil(fw.DEFAULT_BOARD, seed=4, duration_ms=60_000, on_tick=keep("sil"), plant_faults=leak)
-    b = sim.run(board=fw.DEFAULT_BOARD, seed=4, duration_s=60, on_tick=keep("sim"), plant_faults=leak, shell="core")
+    leak = [run.PlantFault("leak", 8_000, 0)]
+    a = device_shell.run_device(fw.DEFAULT_BOARD, seed=4, duration_ms=60_000, on_tick=keep("sil"), plant_faults=leak)
+    b = run.simulate(board=fw.DEFAULT_BOARD, seed=4, duration_s=60, on_tick=keep("sim"), plant_faults=leak,
+                     shell="core")
     assert b["shell"] == "core"
     assert a["faults"] == b["faults"] and len(a["faults"]) == 1
     assert len(rows["sil"]) == len(rows["sim"]) == 2401
@@ -78,7 +81,7 @@ def test_an_exception_in_the_loop_ends_in_the_safe_state_with_a_bounded_crash_lo
     main = broken_copy(tmp_path, 'if ctrl.pump and ctrl.pressure[0] > 200: raise RuntimeError("injected fault")')
     trace = tmp_path / "trace.csv"
     with TraceWriter(trace, 4) as writer:
-        result = sil.run_sil(fw.DEFAULT_BOARD, duration_ms=120_000, on_tick=writer, main_path=main,
+        result = device_shell.run_device(fw.DEFAULT_BOARD, duration_ms=120_000, on_tick=writer, main_path=main,
                              flash_dir=flash, tail_ms=3000)
     assert result["ended"] == "reset"
     t = read_trace(trace)
@@ -95,7 +98,7 @@ def test_an_exception_in_the_loop_ends_in_the_safe_state_with_a_bounded_crash_lo
     assert len(log.encode()) <= 2048
     assert re.search(r"^\d+ ms RuntimeError: injected fault \(state RUNNING, fault 0\)$", log.splitlines()[-1])
     assert log.splitlines()[0].endswith("OSError: an old crash")  # old lines dropped whole, oldest first
-    again = sil.run_sil(fw.DEFAULT_BOARD, duration_ms=120_000, main_path=main, flash_dir=flash)
+    again = device_shell.run_device(fw.DEFAULT_BOARD, duration_ms=120_000, main_path=main, flash_dir=flash)
     lines = again["crash_log"].splitlines()
     assert len(again["crash_log"].encode()) <= 2048 and sum("injected fault" in ln for ln in lines) == 2
 
@@ -103,7 +106,8 @@ def test_an_exception_in_the_loop_ends_in_the_safe_state_with_a_bounded_crash_lo
 def test_a_hung_loop_is_caught_by_the_watchdog_and_the_reboot_vents(tmp_path):
     main = broken_copy(tmp_path, "while ctrl.pump and ctrl.pressure[0] > 200: time.sleep_ms(25)")
     rows = []
-    result = sil.run_sil(fw.DEFAULT_BOARD, duration_ms=120_000, on_tick=rows.append, main_path=main, tail_ms=2000)
+    result = device_shell.run_device(fw.DEFAULT_BOARD, duration_ms=120_000, on_tick=rows.append, main_path=main,
+                                     tail_ms=2000)
     assert result["ended"] == "wdt" and result["crash_log"] == ""  # a bite leaves no log
     hung = [r for r in rows if r[1] != "RESET"]
     stuck_ms = sum(1 for r in hung if r[4] > 0 and r[7][0]) * 25
@@ -115,15 +119,15 @@ def test_a_hung_loop_is_caught_by_the_watchdog_and_the_reboot_vents(tmp_path):
 def test_a_sensor_fault_latches_safe_and_the_loop_keeps_feeding_the_watchdog(monkeypatch):
     leds = []  # (ms, LED lit) at the end of every tick
 
-    class Watched(sil.World):
+    class Watched(World):
         def sleep_ms(self, ms):
             leds.append((self.clock.elapsed_ms, self.led_on()))
             super().sleep_ms(ms)
 
-    monkeypatch.setattr(sil, "World", Watched)
+    monkeypatch.setattr(device_shell, "World", Watched)
     rec = Recorder()
-    result = sil.run_sil("esp32s3-8ch", duration_ms=60_000, on_tick=rec,
-                         plant_faults=[sim.PlantFault("dead-sensor", 20_000, 2)])
+    result = device_shell.run_device("esp32s3-8ch", duration_ms=60_000, on_tick=rec,
+                         plant_faults=[run.PlantFault("dead-sensor", 20_000, 2)])
     assert [f["code"] for f in result["faults"]] == ["SENSOR"]
     assert result["ended"] == "duration" and result["crash_log"] == ""
     assert rec.fault_rows > 1000 and rec.unsafe_fault_rows == 0  # read at the pins
@@ -139,7 +143,7 @@ def test_a_sensor_fault_latches_safe_and_the_loop_keeps_feeding_the_watchdog(mon
 
 
 def test_mode_held_at_power_up_leaves_outputs_safe_and_the_repl_free():
-    result = sil.run_sil(fw.DEFAULT_BOARD, duration_ms=5000, presses=[sim.Press("mode", 0, True)])
+    result = device_shell.run_device(fw.DEFAULT_BOARD, duration_ms=5000, presses=[run.Press("mode", 0, True)])
     assert result["ended"] == "returned" and result["ticks"] == 0
     w = result["world"]
     assert w.pump_duty() == 0 and w.vent_open() == [1] * 4 and w.wdt is None
@@ -154,7 +158,8 @@ def test_main_py_stays_small():
 
 def rows_of(**kw):
     rows = []
-    summary = sim.run(on_tick=lambda r: rows.append((*r[:5], list(r[5]), list(r[6]), list(r[7]), list(r[8]))), **kw)
+    summary = run.simulate(on_tick=lambda r: rows.append((*r[:5], list(r[5]), list(r[6]), list(r[7]), list(r[8]))),
+                           **kw)
     return summary, rows
 
 
@@ -187,16 +192,17 @@ def test_the_device_shell_ends_on_the_last_tick_the_core_shell_has():
 def test_the_device_shell_boots_from_a_board_file_only():
     b = dict(fw.load_board(fw.DEFAULT_BOARD), chambers=5, name="test-5ch")
     with pytest.raises(ValueError, match=r"boots from a board file.*shell .core."):
-        sim.run(board_def=b, duration_s=1, shell="device")
+        run.simulate(board_def=b, duration_s=1, shell="device")
     with pytest.raises(ValueError, match=r"^unknown shell 'fpga'; allowed: device, core$"):
-        sim.run(duration_s=1, shell="fpga")
-    assert sim.run(board_def=b, duration_s=1)["shell"] == "core"  # a board dict: the core by default
+        run.simulate(duration_s=1, shell="fpga")
+    assert run.simulate(board_def=b, duration_s=1)["shell"] == "core"  # a board dict: the core by default
 
 
 def test_after_a_crash_the_trace_runs_on_to_the_end_in_the_safe_state(tmp_path):
     main = broken_copy(tmp_path, 'if ctrl.pump and ctrl.pressure[0] > 200: raise RuntimeError("injected fault")')
     rows = []
-    result = sil.run_sil(fw.DEFAULT_BOARD, duration_ms=20_000, on_tick=rows.append, main_path=main, end_ms=20_000)
+    result = device_shell.run_device(fw.DEFAULT_BOARD, duration_ms=20_000, on_tick=rows.append, main_path=main,
+                                     end_ms=20_000)
     assert result["ended"] == "reset" and result["final"]["state"] == "RESET"
     assert [r[0] for r in rows] == list(range(0, 20_001, 25))  # one row per tick, none missing
     after = [r for r in rows if r[1] == "RESET"]
@@ -205,8 +211,8 @@ def test_after_a_crash_the_trace_runs_on_to_the_end_in_the_safe_state(tmp_path):
 
 def test_mode_held_at_power_up_runs_on_as_the_repl_would():
     rows = []
-    result = sil.run_sil(fw.DEFAULT_BOARD, duration_ms=2000, presses=[sim.Press("mode", 0, True)], on_tick=rows.append,
-                         end_ms=2000)
+    result = device_shell.run_device(fw.DEFAULT_BOARD, duration_ms=2000, presses=[run.Press("mode", 0, True)],
+                                     on_tick=rows.append, end_ms=2000)
     assert result["ended"] == "returned" and result["ticks"] == 0
     assert {r[1] for r in rows} == {"REPL"} and rows[-1][0] == 2000
     assert all(r[4] == 0 and r[8] == [1] * 4 for r in rows)
@@ -220,7 +226,7 @@ def test_mode_held_at_power_up_runs_on_as_the_repl_would():
 def test_the_fast_hx710b_rows_are_the_plain_ones(words):
     # CPython splits words into DOUT rows with C string operations; MicroPython (and
     # fake_parts.bit_rows) with integer arithmetic. Both must give the same levels.
-    from pulseboot import fake_parts, fakes
+    from pulseboot.fakeboard import parts as fake_parts, world as fakes
 
     encode, converting, rows = fakes.CODEC
     assert converting == encode((1 << 24) - 1)
@@ -231,7 +237,7 @@ def test_the_fast_hx710b_rows_are_the_plain_ones(words):
 def test_boot_py_run_as_on_the_chip_leaves_no_code_behind_for_main_py(capsys):
     # On the chip boot.py and main.py share __main__'s globals: what boot.py ran once must go.
     glob = {"__name__": "__main__"}
-    w = sil.World(fw.load_board(fw.DEFAULT_BOARD))
+    w = World(fw.load_board(fw.DEFAULT_BOARD))
     saved = sys.modules.get("machine")
     sys.modules["machine"] = w.machine
     try:

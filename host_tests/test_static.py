@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from pulseboot import build, fw, vm
+from pulseboot import build, fw, installed
 
 
 def test_every_firmware_and_board_file_compiles_for_every_chip():
@@ -34,7 +34,7 @@ def test_build_names_file_and_line_of_bad_syntax(tmp_path):
 
 
 def test_ruff_is_clean():
-    ruff = vm.tool("ruff")  # ToolMissing names the install command
+    ruff = installed.tool("ruff")  # ToolMissing names the install command
     proc = subprocess.run([ruff, "check", "--output-format", "concise", str(fw.ROOT)],
                           check=False, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -45,7 +45,7 @@ def test_device_code_type_checks_against_micropython_esp32_stubs():
     assert (stubs / "machine.pyi").exists(), "stubs missing: run `make test` (installs them into .venv/mpy-stubs)"
     targets = [str(fw.LIB), str(fw.BOARDS)] + [str(p) for p in sorted(fw.FIRMWARE.glob("*.py"))]
     env = dict(os.environ, MYPYPATH=os.pathsep.join([str(stubs), str(fw.LIB)]))
-    proc = subprocess.run([vm.tool("mypy"), "--config-file", str(fw.ROOT / "tools" / "mypy-micropython.ini"),
+    proc = subprocess.run([installed.tool("mypy"), "--config-file", str(fw.ROOT / "tools" / "mypy-micropython.ini"),
                            "--custom-typeshed-dir", str(stubs), "--cache-dir", str(stubs / ".mypy_cache"),
                            *targets], check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr

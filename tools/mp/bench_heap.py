@@ -2,7 +2,7 @@
 #   micropython -X heapsize=... tools/mp/bench_heap.py ROOT BUILD
 # BUILD is a `pulseboot build --out BUILD` directory (boot.py, main.py, lib/*.mpy,
 # lib/boards/<board>.mpy, board.txt); its board.txt names the board. ROOT is the repo, for
-# the fake `machine`, `time` and `neopixel` (tools/pulseboot/fakes.py).
+# the fake `machine`, `time` and `neopixel` (tools/pulseboot/fakeboard).
 #
 # Method: the fakes are imported and a fake board is wired first; then gc.collect() and
 # gc.mem_alloc() give the base. boot.py and main.py run from BUILD as on the chip (the
@@ -30,7 +30,7 @@ sys.path.append(ROOT + "/tools")  # pulseboot.fakes: MicroPython-compatible
 gc.collect()
 empty = gc.mem_alloc()
 
-from pulseboot import fakes
+from pulseboot.fakeboard import world as fakes
 
 with open(BUILD + "/board.txt") as f:
     NAME = f.readline().strip()
@@ -109,4 +109,4 @@ gc.collect()
 fake_pin_bytes = gc.mem_alloc() - before
 print("board", NAME, "heap_after_init_bytes", total - fake_pin_bytes, "heap_with_fake_pins_bytes", total,
       "fake_pin_bytes", fake_pin_bytes, "fake_pins", pins, "fakes_bytes", fakes_bytes, "state",
-      sys.modules["controller"].STATE_NAMES[main.ctrl.state], "modules", ",".join(sorted(resident)))
+      sys.modules["faults"].STATE_NAMES[main.ctrl.state], "modules", ",".join(sorted(resident)))

@@ -1,24 +1,23 @@
 # MicroPython only: the unmodified firmware/boot.py and main.py, with every driver, on the fake
-# pins of tools/pulseboot/fakes.py, for `pulseboot sim --shell device --vm micropython`.
+# board of tools/pulseboot/fakeboard, for `pulseboot sim --vm micropython`.
 #   micropython -X heapsize=512k tools/mp/sil_shell.py ROOT
-# The simulated plant stays on the host (tools/pulseboot/sil_link.py, which describes the
+# The simulated plant stays on the host (tools/pulseboot/run/vm_link.py, which describes the
 # protocol): the fake time.sleep_ms() ends each tick by sending the row and the outputs on
 # stderr and reading the sensor readings after the plant's step from stdin. stdout is the
 # firmware's console (print, sys.print_exception), kept by the host.
-# This follows tools/pulseboot/sil.py's _run_here() step for step: the traces must agree.
+# The device's life (boot, main, reset, tail) is fakeboard/lifecycle.py, as in the CPython shell.
 import json
 import sys
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
 sys.path.insert(0, ROOT + "/firmware/lib")  # the firmware's /lib
 sys.path.append(ROOT)  # boards/ as the package `boards`, as from /lib on the chip
-sys.path.append(ROOT + "/tools")  # pulseboot.fakes, fake_parts, clock: MicroPython-compatible
+sys.path.append(ROOT + "/tools")  # pulseboot.fakeboard: MicroPython-compatible
 
-from pulseboot import fakes
-from pulseboot.clock import VirtualClock
+from pulseboot.fakeboard import lifecycle, world as fakes
+from pulseboot.fakeboard.clock import VirtualClock
 
-FIELD = 8  # characters per reading in a reply frame, as sil_link.FIELD
-TICK_MS = 25
+FIELD = 8  # characters per reading in a reply frame, as vm_link.FIELD
 _out = sys.stderr  # the protocol; stdout stays the console
 
 
@@ -93,16 +92,16 @@ def main():
     world = LinkedWorld(board, None, VirtualClock(), spans, draws=(config["phases"], shift and tuple(shift)),
                         readings=config["readings"])
     world.stop_ms = config["stop_ms"]
-    firmware = []  # main.py's module, once loaded
+    paths = {"boot": config["boot"], "main": config["main"]}
 
-    def tick():
-        ctrl = firmware[0].ctrl
+    def tick(firmware):
+        ctrl = firmware.ctrl
         o = world.outputs
         link.send("T %d %d %d %d %d %d %s %s\n" % (ctrl.state, ctrl.program, ctrl.fault, o[0], mask(o[4]),
                                                    mask(o[5]), ints(ctrl.pressure), ints(ctrl.peak)))
 
-    def tail_row(code):
-        ctrl = firmware[0].ctrl if firmware else None
+    def tail_row(code, firmware):
+        ctrl = firmware.ctrl if firmware is not None else None
         o = world.sample()
         if ctrl is None:
             link.send("X %d -1 -1 %d %d %d\n" % (code, o[0], mask(o[4]), mask(o[5])))
@@ -110,46 +109,14 @@ def main():
             link.send("X %d %d %d %d %d %d %s\n" % (code, ctrl.program, ctrl.fault, o[0], mask(o[4]), mask(o[5]),
                                                     ints(ctrl.pressure)))
 
-    sys.modules["machine"] = world.machine
-    sys.modules["time"] = world.time
-    sys.modules["neopixel"] = world.neopixel
-    boot = load(config["boot"])
-    boot.safe_outputs(root)
-    firmware.append(load(config["main"]))
-    world.on_tick = tick
-    try:
-        firmware[0].main(root)
-        ended = "returned"
-    except fakes.StopSimulation:
-        ended = "duration"
-    except fakes.MachineReset as r:
-        ended = r.cause
-    feeds = world.wdt.feeds if world.wdt is not None else 0
-    world.on_tick = None
-    world.stop_ms = None
-    end = config["end_ms"]
-    if ended == "returned":
-        if end is not None:
-            tail_row(1)
-    elif ended != "duration":
-        tail_row(0)  # the pins as the firmware left them
-        # The chip restarts: pins float to their pulls, then boot.py runs again.
-        world.power_cycle()
-        boot.safe_outputs(root)
-        if end is None:
-            end = world.clock.elapsed_ms + config["tail_ms"]
-    if ended != "duration" and end is not None:
-        code = 1 if ended == "returned" else 0
-        while world.clock.elapsed_ms < end:
-            world.advance(TICK_MS)
-            tail_row(code)
-    ctrl = firmware[0].ctrl
+    ended, feeds, firmware = lifecycle.live(world, lambda name: load(paths[name]), root, config["end_ms"],
+                                            config["tail_ms"], tick, tail_row)
+    ctrl = firmware.ctrl
     line = "E %s %d" % (ended, feeds)
     if ctrl is not None:
         line += " %d %d %d %d %s" % (ctrl.state, ctrl.program, ctrl.cycles, ctrl.limiter.hard_limit, ints(ctrl.levels))
     link.send(line + "\n")
     link.flush()
-
 
 try:
     main()

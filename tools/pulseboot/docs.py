@@ -11,7 +11,6 @@ from . import fw, pins
 from .fw import faults
 
 import led as _led  # firmware/lib, importable once fw is loaded
-from controller import STATE_NAMES
 
 
 def _gpio(pin):
@@ -151,7 +150,7 @@ def led_rows():
     """(LED, when, looks like, ms) for every state, the settings-reset notice and every fault code."""
     rows = []
     for state, (name, what) in enumerate(LED_WORDS):
-        rows.append((name, "`%s`" % STATE_NAMES[state], what, _timing(_led.PATTERNS[state])))
+        rows.append((name, "`%s`" % faults.STATE_NAMES[state], what, _timing(_led.PATTERNS[state])))
     name, what = SETTINGS_RESET_WORDS
     rows.append((name, "the first %g s after start-up, when the saved settings were unusable and defaults run"
                  % (_led.SETTINGS_RESET_MS / 1000), what, _timing(_led.SETTINGS_RESET)))

@@ -14,7 +14,7 @@ import shlex
 import subprocess
 import tempfile
 
-from . import build, vm
+from . import build, installed
 
 
 TOLERATED = 2  # the first steps only remove what may not be there
@@ -26,7 +26,7 @@ class FlashError(Exception):
 
 def commands(port, out_dir):
     """The mpremote invocations, as argument lists."""
-    mp = vm.tool("mpremote")
+    mp = installed.tool("mpremote")
     base = [mp, "connect", port]
     out = str(out_dir)
     return [

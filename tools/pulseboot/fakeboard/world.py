@@ -1,9 +1,9 @@
 """Host stand-ins for MicroPython's `machine`, `time` and `neopixel`, on a virtual board.
 
-A World holds one virtual board: its pins and parts (fake_parts.py), the virtual clock,
+A World holds one virtual board: its pins and parts (parts.py), the virtual clock,
 the scripted buttons and the pneumatics behind the pins (`plant`: the simulated plant,
 stepped with what the pins command). `world.machine`, `world.time` and `world.neopixel`
-are what the unmodified firmware imports in place of the real modules (see sil.py).
+are what the unmodified firmware imports in place of the real modules (see pulseboot/run/device_shell.py).
 Outputs are read back at the pin level, so the plant sees what the drivers really drove:
 
 * HX710B modules answer on their DOUT pins, sharing the clock pin the board names,
@@ -18,15 +18,15 @@ Outputs are read back at the pin level, so the plant sees what the drivers reall
   one control tick), raises StopSimulation once world.stop_ms is reached, then steps
   the plant and the clock.
 
-Like fake_parts.py, this file runs under CPython and inside the MicroPython unix port
+Like the rest of fakeboard/, this file runs under CPython and inside the MicroPython unix port
 (tools/mp/sil_shell.py, where the plant is a pipe back to CPython). What only CPython
 has (real module objects, pin reads that are C calls, a faster bit splitter, the seeded
 draws) changes how fast the same thing happens, never what happens.
 """
 
 from .clock import VirtualClock
-from .fake_machine import FakePinError, MachineReset, StopSimulation, make_machine, make_neopixel, make_time
-from .fake_parts import PLAIN, Fake595, FakeHX710B, HX710BBus, PinState
+from .machine import FakePinError, MachineReset, StopSimulation, make_machine, make_neopixel, make_time
+from .parts import PLAIN, Fake595, FakeHX710B, HX710BBus, PinState
 
 __all__ = ["FakePinError", "MachineReset", "StopSimulation", "World", "draw", "sensor_count"]
 

@@ -6,7 +6,7 @@ class UsageError(Exception):
     """A bad command line; str() is the one line shown after the command's name."""
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse raising UsageError (one line) instead of printing usage and exiting."""
 
     def __init__(self, prog, description):
@@ -39,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
         return args
 
 
-def _choose(what, value, allowed, default):
+def choose(what, value, allowed, default):
     if value is None:
         return default
     if value not in allowed:

@@ -1,7 +1,7 @@
 """What a user reads next to each fault: the README's fault table and the CLI's fault
 lines use this text. Host only: the device shows a fault as LED flashes and latches its
 number (firmware/lib/faults.py), so these sentences would only cost it RAM."""
-from .fw import faults
+from pulseboot.fw import faults
 
 MEANINGS = {
     "SENSOR": "pressure sensor missing, stuck or out of range",

@@ -8,15 +8,15 @@ import pathlib
 import sys
 import time
 
-from pulseboot import fault_text, fw
-from pulseboot.cli_common import UsageError, _choose, _Parser
+from pulseboot import fw
+from pulseboot.cli.common import Parser, UsageError, choose
+from pulseboot.report import fault_text
 
-TICK_MS = 25  # the firmware's control period, one trace row each
 MAX_DURATION_S = 24 * 3600
 
 
 def _sim_parser(buttons, presets, default_preset):
-    p = _Parser("pulseboot sim", "Run the firmware against the simulated plant on virtual time.")
+    p = Parser("pulseboot sim", "Run the firmware against the simulated plant on virtual time.")
     p.option("--board", "NAME", "a board name, one of " + ", ".join(fw.board_names()),
              f"board profile (default {fw.DEFAULT_BOARD})")
     p.option("--program", "NAME", "a program name, one of " + ", ".join(fw.programs.NAMES),
@@ -34,7 +34,7 @@ def _sim_parser(buttons, presets, default_preset):
     p.option("--trace", "FILE.csv", "a file path to write", "write a CSV row per 25 ms tick")
     p.option("--plot", "FILE.png", "a file path to write", "write a PNG of pressures, pump and valves")
     p.option("--summary", help="print the run summary as one JSON object on the last line")
-    from pulseboot.sim import SHELLS, VMS  # loaded already: cmd_sim imports sim first
+    from pulseboot.run import SHELLS, VMS  # loaded already: cmd_sim imports run first
 
     p.option("--vm", "{cpython,micropython}", "one of " + ", ".join(VMS),
              "where the firmware runs: here, or the MicroPython unix port over a pipe (default cpython)")
@@ -80,38 +80,38 @@ def _seed(text):
         raise UsageError(f"--seed {text!r}: expected an integer") from None
 
 
-def _press(text, duration_s, sim):
+def _press(text, duration_s, run):
     button, at, rest = text.partition("@")
     seconds, colon, flag = rest.partition(":")
     try:
         at_s = float(seconds)
     except ValueError:
         at_s = math.nan
-    if not at or button not in sim.BUTTONS or (colon and flag != "long") or math.isnan(at_s):
-        raise UsageError(f"--press {text!r}: expected {_press_expect(sim.BUTTONS)}")
+    if not at or button not in run.BUTTONS or (colon and flag != "long") or math.isnan(at_s):
+        raise UsageError(f"--press {text!r}: expected {_press_expect(run.BUTTONS)}")
     if not 0 <= at_s < duration_s:
         raise UsageError(f"--press {text!r}: time must be >= 0 and < the duration ({duration_s:g} s)")
-    return sim.Press(button, round(at_s * 1000), bool(colon))
+    return run.Press(button, round(at_s * 1000), bool(colon))
 
 
-def _sim_kwargs(args, sim, plant):
-    """sim.run's keyword arguments from the parsed strings; UsageError on a bad one."""
-    board = _choose("board", args.board, fw.board_names(), fw.DEFAULT_BOARD)
-    program = _choose("program", args.program, fw.programs.NAMES, "gradient")
+def _sim_kwargs(args, run, plant):
+    """run.simulate's keyword arguments from the parsed strings; UsageError on a bad one."""
+    board = choose("board", args.board, fw.board_names(), fw.DEFAULT_BOARD)
+    program = choose("program", args.program, fw.programs.NAMES, "gradient")
     kw = {
         "board": board,
         "program": program,
         "level_mmhg": None if args.level is None else _level(args.level, program),
-        "plant": _choose("plant", args.plant, sorted(plant.PRESETS), plant.DEFAULT_PRESET),
+        "plant": choose("plant", args.plant, sorted(plant.PRESETS), plant.DEFAULT_PRESET),
         "duration_s": 600.0 if args.duration is None else _duration(args.duration),
         "seed": 0 if args.seed is None else _seed(args.seed),
     }
     if args.press:
-        presses = [_press(t, kw["duration_s"], sim) for t in args.press]
+        presses = [_press(t, kw["duration_s"], run) for t in args.press]
         kw["presses"] = sorted(presses, key=lambda p: p.at_ms)
     if args.vm is not None:
-        kw["vm"] = _choose("vm", args.vm, sim.VMS, "cpython")
-    kw["shell"] = _choose("shell", args.shell, sim.SHELLS, "device")
+        kw["vm"] = choose("vm", args.vm, run.VMS, "cpython")
+    kw["shell"] = choose("shell", args.shell, run.SHELLS, "device")
     return kw
 
 
@@ -138,10 +138,12 @@ def _fan_out(consumers):
 
 
 def cmd_sim(argv):
-    from pulseboot import plant, sim, vm, vmlink  # the simulator loads only when a run is asked for
+    from pulseboot import installed, plant  # the simulator loads only when a run is asked for
+    from pulseboot import run
+    from pulseboot.run.vm_process import VMError
 
-    args = _sim_parser(sim.BUTTONS, sorted(plant.PRESETS), plant.DEFAULT_PRESET).parse(argv)
-    kw = _sim_kwargs(args, sim, plant)
+    args = _sim_parser(run.BUTTONS, sorted(plant.PRESETS), plant.DEFAULT_PRESET).parse(argv)
+    kw = _sim_kwargs(args, run, plant)
     chambers = fw.load_board(kw["board"])["chambers"]
     for flag, path in (("--trace", args.trace), ("--plot", args.plot)):
         if path:
@@ -149,34 +151,34 @@ def cmd_sim(argv):
     consumers = []
     writer = recorder = peaks = None
     if args.plot:
-        from pulseboot.plot import Recorder
+        from pulseboot.report.plot import Recorder
 
-        recorder = Recorder(chambers, kw["duration_s"], TICK_MS)
+        recorder = Recorder(chambers, kw["duration_s"], run.TICK_MS)
         consumers.append(recorder)
     if not args.summary:
-        from pulseboot.analysis import Recorder as Cycles
+        from pulseboot.report.analysis import Recorder as Cycles
 
         peaks = Cycles()
         consumers.append(peaks)
     if args.trace:
-        from pulseboot.trace import TraceWriter
+        from pulseboot.report.trace import TraceWriter
 
         writer = TraceWriter(args.trace, chambers)
         consumers.append(writer)
     try:
         t0 = time.perf_counter()
-        result = sim.run(on_tick=_fan_out(consumers), **kw)
+        result = run.simulate(on_tick=_fan_out(consumers), **kw)
         wall_s = time.perf_counter() - t0
     except ValueError as e:
         raise UsageError(str(e).splitlines()[0] if str(e) else "invalid simulation settings") from None
-    except (vm.ToolMissing, vmlink.VMError) as e:  # --vm micropython: no interpreter, or it died
+    except (installed.ToolMissing, VMError) as e:  # --vm micropython: no interpreter, or it died
         print(f"pulseboot sim: {e}", file=sys.stderr)
         return 1
     finally:
         if writer:
             writer.close()
     if recorder:
-        from pulseboot.plot import plot
+        from pulseboot.report.plot import plot
 
         plot(recorder, args.plot, result, f"plant {kw['plant']}, seed {kw['seed']}")
     if args.summary:

@@ -42,7 +42,6 @@ at atmosphere, time in s):
 import math
 import random
 
-from .presets import DEFAULT_PRESET, PRESETS, PlantParams, preset  # noqa: F401  (re-exported)
 
 SENSOR_DEAD = -32768
 FAULTS = ("leak", "hose-off", "kink", "stuck-vent", "stuck-inlet", "dead-sensor", "stuck-sensor", "pump-weak")

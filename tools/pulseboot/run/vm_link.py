@@ -1,7 +1,7 @@
-"""Software in the loop inside the MicroPython VM: `pulseboot sim --shell device --vm micropython`.
+"""The device shell inside the MicroPython VM: `pulseboot sim --vm micropython`.
 
 The unmodified firmware/boot.py and main.py, with every driver, run in the MicroPython unix
-port on the same fake pins as under CPython (tools/pulseboot/fakes.py and fake_parts.py run
+port on the same fake pins as under CPython (pulseboot/fakeboard run
 there too, started by tools/mp/sil_shell.py); the plant stays here. The fake time.sleep_ms()
 in the VM ends a tick: it sends the row (controller state, fault, belief, the pump and valves
 as the pins drive them) and the outputs the plant must run with, and waits for the sensor
@@ -26,11 +26,10 @@ import os
 import subprocess
 import tempfile
 
-from . import fw, vm
-from .fakes import draw, sensor_count
-from .vmlink import VMError, _pin_together, death_message, end_process
-
-import controller as fw_controller  # firmware/lib, importable once fw is loaded
+from pulseboot import fw, installed
+from pulseboot.fakeboard.world import draw, sensor_count
+from pulseboot.run.scenario import final_state, inject_due, pump_percent
+from pulseboot.run.vm_process import VMError, death_message, end_process, pin_together
 
 SHELL = fw.ROOT / "tools" / "mp" / "sil_shell.py"
 # Above the ~100 KB an ESP32 leaves free: the fakes and the shell live in this heap too.
@@ -52,8 +51,8 @@ class _Masks(dict):
 
 
 def run_in_vm(job, rec, heapsize=HEAPSIZE, pin=True):
-    """Run the job (see sil.run_sil) with the firmware in the VM; returns run_sil's
-    ended/sim_ms/wdt_feeds/console/final entries (world and ctrl None)."""
+    """Run the job (see device_shell._run) with the firmware in the VM; returns what
+    device_shell._run_here does (ended, sim_ms, wdt_feeds, console, final; world and ctrl None)."""
     board = job["board"]
     plant = job["plant"]
     readings = [0] * sensor_count(board)
@@ -63,9 +62,9 @@ def run_in_vm(job, rec, heapsize=HEAPSIZE, pin=True):
               "spans": job["spans"], "phases": phases, "shift": shift, "readings": readings,
               "stop_ms": job["stop_ms"], "tail_ms": job["tail_ms"], "end_ms": job["end_ms"]}
     console = tempfile.TemporaryFile()  # a file, not a pipe: it can never fill and block the VM
-    cmd = [vm.tool("micropython"), "-X", "heapsize=" + heapsize, str(SHELL), str(fw.ROOT)]
+    cmd = [installed.tool("micropython"), "-X", "heapsize=" + heapsize, str(SHELL), str(fw.ROOT)]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=console, stderr=subprocess.PIPE, bufsize=0)
-    affinity = _pin_together(proc.pid) if pin else None
+    affinity = pin_together(proc.pid) if pin else None
     link = _Link(proc, console)
     try:
         link.send(json.dumps(config).encode() + b"\n")
@@ -77,6 +76,16 @@ def run_in_vm(job, rec, heapsize=HEAPSIZE, pin=True):
                 os.sched_setaffinity(0, affinity)
             except OSError:
                 pass
+
+
+class _Reported:
+    """The controller's end state as the VM reported it, shaped like a Controller."""
+
+    def __init__(self, v):
+        self.state, self.program, self.cycles = v[0], v[1], v[2]
+        self.limiter = self
+        self.hard_limit = v[3]
+        self.levels = v[4:]
 
 
 class _Link:
@@ -116,22 +125,21 @@ class _Link:
                     plant.step(ms, int(f[2]) * 100 / 65535, masks[int(f[3])], masks[int(f[4])], int(f[5]))
                     plant.read_sensors(readings)
                     t += ms
-                    while pending and pending[0].at_ms <= t:  # as sil.py: after the step, before the reads
-                        fault = pending.pop(0)
-                        plant.inject(fault.kind, fault.chamber)
+                    if inject_due(pending, t, plant):  # after the step, before the reads
                         plant.read_sensors(readings)
                     self.send((frame % tuple(readings)).encode())
                     self.ticks += 1
                 elif kind == b"T":
                     v = list(map(int, f[1:]))
-                    rec.tick(t, v[0], v[1], v[2], v[3], v[6:6 + n], v[6 + n:6 + 2 * n], masks[v[4]], masks[v[5]])
+                    rec.tick(t, v[0], v[1], v[2], pump_percent(v[3]), v[6:6 + n], v[6 + n:6 + 2 * n],
+                             masks[v[4]], masks[v[5]])
                 elif kind == b"X":
                     v = list(map(int, f[2:]))
                     state = "RESET" if f[1] == b"0" else "REPL"
                     if v[0] < 0:
-                        rec.row(t, state, None, None, v[2], None, masks[v[3]], masks[v[4]])
+                        rec.row(t, state, None, None, pump_percent(v[2]), None, masks[v[3]], masks[v[4]])
                     else:
-                        rec.row(t, state, v[0], v[1], v[2], v[5:5 + n], masks[v[3]], masks[v[4]])
+                        rec.row(t, state, v[0], v[1], pump_percent(v[2]), v[5:5 + n], masks[v[3]], masks[v[4]])
                 elif kind == b"E":
                     return self._end(f, t)
                 else:
@@ -144,10 +152,7 @@ class _Link:
         final = None
         if len(f) > 3:
             v = list(map(int, f[3:]))
-            state = fw_controller.STATE_NAMES[v[0]]
-            if ended in ("reset", "wdt", "soft"):
-                state = "RESET"
-            final = {"state": state, "program": v[1], "cycles": v[2], "hard_limit": v[3], "levels": v[4:]}
+            final = final_state(_Reported(v), ended)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

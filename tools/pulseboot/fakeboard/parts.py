@@ -1,4 +1,4 @@
-"""The parts behind the fake pins of fakes.py: a GPIO's state, HX710B modules on a shared
+"""The parts behind the fake pins of world.py: a GPIO's state, HX710B modules on a shared
 clock line and a chain of 74HC595 shift registers, each reacting to pin levels the way
 the real part does.
 

@@ -1,6 +1,6 @@
 """The simulated plant's parameters and its presets, each figure with its source or reasoning.
 
-See plant.py for the model these parameters feed.
+See model.py for the model these parameters feed.
 """
 from dataclasses import dataclass, replace
 

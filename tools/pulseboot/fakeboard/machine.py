@@ -2,7 +2,7 @@
 firmware imports in place of the real ones. Pin, PWM, ADC and WDT act on the World's pin
 states and parts; time's sleep functions are where the World's virtual time passes.
 
-MicroPython-compatible, like fakes.py and fake_parts.py (see fakes.py).
+MicroPython-compatible, like the rest of fakeboard/ (see world.py).
 """
 
 import time as _host_time  # the real one: imported before any fake is installed

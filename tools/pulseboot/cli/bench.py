@@ -1,0 +1,34 @@
+"""`pulseboot bench`: measure the budgets and say which are met."""
+import json
+
+from pulseboot import bench
+from pulseboot.cli.common import Parser, UsageError
+
+
+def cmd_bench(argv):
+    p = Parser("pulseboot bench", "Measure the budgets: tick time and heap in MicroPython, "
+                "allocation, bundle size, simulator speed.")
+    p.option("--runs", "N", "a whole number from 1 to 50", "MicroPython tick-timing runs (default 5)")
+    p.option("--json", help="print one JSON object")
+    args = p.parse(argv)
+    runs = 5
+    if args.runs is not None:
+        runs = int(args.runs) if args.runs.isdigit() else 0
+        if not 1 <= runs <= 50:
+            raise UsageError(f"--runs {args.runs!r}: expected a whole number from 1 to 50")
+    figures = bench.measure(runs=runs)
+    met = bench.verdicts(figures)
+    figures["targets"] = bench.TARGETS
+    figures["met"] = met
+    if args.json:
+        print(json.dumps(figures))
+        return 0 if all(met.values()) else 1
+    for key, target in bench.TARGETS.items():
+        sense = ">=" if key == "sim_speedup_x" else "<="
+        print(f"{key:<24} {figures[key]!s:>10}   target {sense} {target}   {'ok' if met[key] else 'MISSED'}")
+    print(f"tick_us runs {figures['tick_us_runs']}, p90 {figures['tick_us_p90']}; "
+          f"sim_speedup runs {figures['sim_speedup_runs']}; {figures['machine']}")
+    print(f"30-minute 8-chamber session: {figures['sim_30min_8ch_wall_s']['core']} s wall on --shell core, "
+          f"{figures['sim_30min_8ch_wall_s']['device']} s on --shell device "
+          f"(x{figures['sim_speedup_device_x']}, runs {figures['sim_speedup_device_runs']})")
+    return 0 if all(met.values()) else 1

@@ -1,0 +1,88 @@
+"""A device's life on the fake board: power on, boot.py, main.py, and what follows its end.
+
+Written once for both device shells: the CPython one (pulseboot/run/device_shell.py) and
+the MicroPython one (tools/mp/sil_shell.py). So this file runs in both interpreters.
+
+The life ends when virtual time reaches world.stop_ms (StopSimulation out of
+time.sleep_ms, after main.py's finally has run), when main() returns (maintenance mode
+leaves the REPL free), or when the firmware resets the board (machine.reset() or a
+watchdog bite). After a reset the chip restarts: one row shows the pins as the firmware
+left them, then every pin floats to its pull resistor, boot.py runs again and the plant
+runs on (main.py is not started again) up to end_ms, or for tail_ms. After a return the
+plant runs on up to end_ms.
+"""
+import sys
+
+from .machine import MachineReset, StopSimulation
+
+TICK_MS = 25  # the firmware's control period: rows after the end come this often
+RESET = 0  # tail-row codes: the chip was reset ...
+REPL = 1  # ... or main() returned
+FAKED = ("machine", "time", "neopixel")  # the modules the firmware imports from the chip
+RESET_CAUSES = ("reset", "wdt", "soft")
+
+
+def live(world, load, root, end_ms=None, tail_ms=1000, on_tick=None, on_tail=None):
+    """Power the fake board on and run the firmware on it.
+
+    load(name): the firmware's "boot" or "main" module, imported afresh;
+    on_tick(main): called at the end of every control tick (from time.sleep_ms);
+    on_tail(code, main): a row after the end, code RESET or REPL (main may be None).
+    Returns (ended, wdt_feeds, main): ended is "duration", "returned" or a reset cause."""
+    saved = {}
+    for name in FAKED:
+        saved[name] = sys.modules.get(name)
+    sys.modules["machine"] = world.machine
+    sys.modules["time"] = world.time
+    sys.modules["neopixel"] = world.neopixel
+    main = None
+    try:
+        boot = load("boot")
+        boot.safe_outputs(root)
+        main = load("main")
+        if on_tick is not None:
+            world.on_tick = lambda: on_tick(main)
+        try:
+            main.main(root)
+            ended = "returned"
+        except StopSimulation:
+            ended = "duration"
+        except MachineReset as r:
+            ended = r.cause
+        feeds = world.wdt.feeds if world.wdt is not None else 0
+        world.on_tick = None
+        world.stop_ms = None
+        if ended != "duration":
+            _after(world, boot, root, main, ended, end_ms, tail_ms, on_tail)
+    finally:
+        for name in FAKED:
+            if saved[name] is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = saved[name]
+    return ended, feeds, main
+
+
+def _after(world, boot, root, main, ended, end_ms, tail_ms, on_tail):
+    """What the pins and the plant do once the firmware has stopped."""
+    tail = on_tail if on_tail is not None else _no_row
+    if ended == "returned":
+        if end_ms is None:
+            return
+        code = REPL
+        tail(code, main)
+    else:
+        code = RESET
+        tail(code, main)  # the pins as the firmware left them
+        # The chip restarts: pins float to their pulls, then boot.py runs again.
+        world.power_cycle()
+        boot.safe_outputs(root)
+        if end_ms is None:
+            end_ms = world.clock.elapsed_ms + tail_ms
+    while world.clock.elapsed_ms < end_ms:
+        world.advance(TICK_MS)
+        tail(code, main)
+
+
+def _no_row(code, main):
+    pass

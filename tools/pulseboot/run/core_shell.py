@@ -1,0 +1,48 @@
+"""The core shell: the firmware's Controller alone, stepped against the plant.
+
+Each 25 ms tick it injects the faults that are due, reads the plant's sensors, presses
+the scripted buttons, calls Controller.step and applies the outputs to the plant, as
+main.py does on the chip with real drivers. About five times faster than the device
+shell, and it takes any board dict (tests draw chamber counts).
+"""
+from pulseboot.fakeboard.clock import VirtualClock, ticks_diff
+from pulseboot.run.scenario import Recorder, final_state, inject_due
+
+import controller as fw_controller  # firmware/lib, importable once fw is loaded
+import topology as fw_topology
+
+
+def run(scenario, on_tick=None):
+    """Run the scenario; returns (recorder, final controller state, simulated ms)."""
+    board_def = scenario.board_def
+    ctrl = fw_controller.Controller(board_def, ticks_diff, program=scenario.program, level=scenario.level)
+    plant = scenario.plant()
+    rec = Recorder(plant, ctrl.chambers, on_tick)
+    clock = VirtualClock()
+    n = ctrl.chambers
+    readings = [0] * plant.sensors
+    shared_exhaust = plant.exhaust_valve
+    valve_open = [0] * n  # inlet valves on a shared-exhaust board (see topology.py)
+    tick = fw_controller.Controller.tick_ms
+    spans = scenario.spans
+    pending = list(scenario.plant_faults)
+    duration_ms = scenario.duration_ms
+    t = 0
+    while t <= duration_ms:
+        inject_due(pending, t, plant)
+        plant.read_sensors(readings)
+        raw = 0
+        for start, end, bit in spans:
+            if start <= t < end:
+                raw |= bit
+        ctrl.step(clock.ticks_ms(), readings, raw)
+        rec.tick(t, ctrl.state, ctrl.program, ctrl.fault, ctrl.pump, ctrl.pressure, ctrl.peak, ctrl.inlet,
+                 ctrl.vent)
+        if shared_exhaust:
+            exhaust = fw_topology.exhaust_valves(ctrl.inlet, ctrl.vent, valve_open)
+            plant.step(tick, ctrl.pump, valve_open, ctrl.vent, exhaust)
+        else:
+            plant.step(tick, ctrl.pump, ctrl.inlet, ctrl.vent)
+        clock.advance(tick)
+        t += tick
+    return rec, final_state(ctrl), t - tick
