@@ -46,8 +46,6 @@ class Controller:
         self.regulator = BoardRegulator(n)
         self.peak = self.scheduler.peak  # this cycle's target per chamber (the list itself)
         self.sensors = topology.sensor_count(board)
-        self.limiter = Limiter(n, board.get("hard_limit_dmmhg", limits.HARD_LIMIT_DMMHG), self.sensors,
-                               not self.chamber_vents)
         self.buttons = buttons.Buttons()
         self.inlet = self.regulator.inlet  # outputs: the regulator's lists, overridden in place
         self.vent = self.regulator.vent
@@ -60,6 +58,10 @@ class Controller:
         # single-sensor build each chamber's pressure when last read through the manifold.
         self.pressure = self.regulator.pressure if self.single_sensor else self.sensed
         self.stale_ms = [0] * s
+        sched = self.scheduler
+        self.limiter = Limiter(board.get("hard_limit_dmmhg", limits.HARD_LIMIT_DMMHG), self.pressure, self.sensed,
+                               self.stale_ms, sched.peak, sched.mode, self.regulator.reached, self.inlet, self.vent,
+                               not self.chamber_vents)
         # The highest level the sensors can watch with the limiter's margin to spare:
         # the sensor's span less its zero offset (known once zeroed) less the margin.
         self.sensor_span = topology.sensor_span_dmmhg(board, limits.SENSOR_MAX_DMMHG)
@@ -123,11 +125,9 @@ class Controller:
             self.regulator.step(dt, sched.mode, sched.target, self.pressure)
         self.pump = self.regulator.pump
         if self.state == ZEROING:
-            fault = self.limiter.check_sensors(self.stale_ms)
+            fault = self.limiter.check_sensors()
         else:
-            fault = self.limiter.check(
-                dt, self.pressure, self.sensed, self.stale_ms, sched.peak, sched.mode,
-                self.regulator.reached, self.pump, self.inlet, self.vent)
+            fault = self.limiter.check(dt, self.pump)
         if fault:
             self._enter_fault(fault)
         if self.state == FAULT or self.state == ZEROING:

@@ -11,9 +11,24 @@ _FILTER_SHIFT = const(3)  # pressure filter for the leak check: noise must not l
 
 
 class Limiter:
-    def __init__(self, chambers, hard_limit, sensors=0, shared_exhaust=False):
+    def __init__(self, hard_limit, pressure, sensed, stale_ms, peak, mode, reached, inlet, vent,
+                 shared_exhaust=False):
+        """The lists are the core's own, kept and read in place every tick, so check() takes
+        only what is a fresh scalar each tick. Per chamber: pressure (dmmHg), peak (this
+        cycle's target), mode (the scheduler's), reached (the regulator's), inlet and vent
+        (the outputs). Per sensor: sensed (zeroed readings; the pressure list itself when
+        each chamber has a sensor) and stale_ms (time since each last answered)."""
+        chambers = len(pressure)
         self.chambers = chambers
-        self.sensors = sensors or chambers
+        self.sensors = len(sensed)
+        self._pressure = pressure
+        self._sensed = sensed
+        self._stale_ms = stale_ms
+        self._peak = peak
+        self._mode = mode
+        self._reached = reached
+        self._inlet = inlet
+        self._vent = vent
         self.vent_timeout_ms = (limits.VENT_TIMEOUT_SHARED_PER_CHAMBER_MS * chambers if shared_exhaust
                                 else limits.VENT_TIMEOUT_MS)
         # A board may lower the ceiling, never raise it.
@@ -32,13 +47,13 @@ class Limiter:
         self._feed_from = [0] * chambers  # filtered reading when that window opened
         self._unfed_ms = [0] * chambers  # time since the pump last fed it
 
-    def check(self, dt, pressure, sensed, stale_ms, peak, mode, reached, pump, inlet, vent):
+    def check(self, dt, pump):
         """Trip (and latch) on the first broken limit; returns the latched fault code.
-
-        pressure: per chamber; sensed: per sensor (the same list when each chamber has one).
-        """
+        dt: ms since the last check; pump: the duty commanded this tick."""
         if self.fault:
             return self.fault
+        sensed = self._sensed
+        stale_ms = self._stale_ms
         smooth = self._sensor_smooth
         for i in range(self.sensors):
             p = sensed[i]
@@ -47,6 +62,12 @@ class Limiter:
             if p > self.hard_limit:
                 return self.trip(faults.HARD_LIMIT, i)
             smooth[i] += ((p << _FILTER_SHIFT) - smooth[i]) >> _FILTER_SHIFT
+        pressure = self._pressure
+        peak = self._peak
+        mode = self._mode
+        reached = self._reached
+        inlet = self._inlet
+        vent = self._vent
         for i in range(self.chambers):
             p = pressure[i]
             if p > self.hard_limit:
@@ -117,10 +138,11 @@ class Limiter:
         self._feed_ms[i] = _add(self._feed_ms[i], dt)
         return self._feed_ms[i] > limits.NO_RISE_MS
 
-    def check_sensors(self, stale_ms):
+    def check_sensors(self):
         """Before zeroing only the sensor itself can be judged."""
         if self.fault:
             return self.fault
+        stale_ms = self._stale_ms
         for i in range(self.sensors):
             if stale_ms[i] > limits.SENSOR_STALE_MS:
                 return self.trip(faults.SENSOR, i)
