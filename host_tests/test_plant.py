@@ -329,7 +329,8 @@ def test_time_is_only_the_dt_passed_in():
 
 def test_fault_names():
     assert set(FAULTS) == {"leak", "hose-off", "kink", "stuck-vent", "stuck-inlet", "dead-sensor", "stuck-sensor",
-                           "pump-weak"}
+                           "pump-weak", "detached-sensor", "low-sensor", "drifting-sensor", "noisy-sensor",
+                           "stuck-inlet-closed", "stuck-vent-open", "dead-pump", "stuck-pump"}
     plant = Plant(N, preset("small-leg"))
     with pytest.raises(ValueError) as e:
         plant.inject("burst")
@@ -461,3 +462,107 @@ def test_stuck_sensor_freezes_its_reading_while_the_chamber_fills():
     run(plant, 2.0, 100, inlet, [0] * N)
     assert readings(plant)[0] == frozen  # not even noise moves it
     assert plant.true_mmhg[0] > frozen / 10 + 5  # while the chamber went on filling
+
+
+# -- the sensor, valve and pump faults a single-fault analysis needs ---------------------------
+
+
+def _mean_reading(plant, seconds, duty=0, inlet=None, vent=None, i=0):
+    """Mean of sensor i's readings over the next `seconds`, mmHg."""
+    total = count = 0
+    for _ in range(int(seconds * 1000 / TICK)):
+        plant.step(TICK, duty, inlet or cmd(N), vent or cmd(N))
+        total += readings(plant)[i]
+        count += 1
+    return total / count / 10
+
+
+def test_detached_sensor_reads_atmosphere_with_its_noise():
+    plant = filled(preset("small-leg"))
+    held = _mean_reading(plant, 0.5)
+    plant.inject("detached-sensor", 0)
+    after = _mean_reading(plant, 2.0)
+    assert held > 50.0 and abs(after - plant._off[0] / 10) < 1.0  # its own zero, not the chamber
+    assert plant.true_mmhg[0] > 55.0  # the chamber still holds
+    values = set()
+    for _ in range(40):
+        plant.step(TICK, 0, cmd(N), cmd(N))
+        values.add(readings(plant)[0])
+    assert len(values) > 2  # noise keeps it live-looking: nothing says "dead"
+
+
+def test_detached_sensor_on_the_manifold_reads_atmosphere_too():
+    plant = Plant(N, preset("small-leg"), vent_valves=False, exhaust_valve=True, manifold_sensor=True)
+    plant.inject("detached-sensor", 2)
+    assert abs(_mean_reading(plant, 3.0, 100, cmd(N, 0))) < 10.0
+    assert plant.manifold_mmhg > 30.0
+
+
+def test_low_sensor_reads_sixty_percent():
+    plant = filled(preset("small-leg"))
+    true = plant.true_mmhg[0]
+    plant.inject("low-sensor", 0)
+    assert _mean_reading(plant, 2.0) == pytest.approx(0.6 * true + plant._off[0] / 10, abs=1.0)
+
+
+def test_drifting_sensor_walks_down_half_a_mmhg_a_second():
+    plant = filled(preset("small-leg"))
+    true_before = plant.true_mmhg[0]
+    before = _mean_reading(plant, 1.0)
+    plant.inject("drifting-sensor", 0)
+    _mean_reading(plant, 20.0)
+    after = _mean_reading(plant, 1.0)
+    moved = true_before - plant.true_mmhg[0]  # the chamber's own slow leak
+    assert (before - after) - moved == pytest.approx(0.5 * 21.0, abs=1.0)  # 21 s from one mean to the next
+
+
+def test_noisy_sensor_scatters_by_several_mmhg():
+    plant = filled(preset("small-leg"))
+    quiet = [0] * 200
+    noisy = [0] * 200
+    for k in range(200):
+        plant.step(TICK, 0, cmd(N), cmd(N))
+        quiet[k] = readings(plant)[1]
+    plant.inject("noisy-sensor", 1)
+    for k in range(200):
+        plant.step(TICK, 0, cmd(N), cmd(N))
+        noisy[k] = readings(plant)[1]
+    spread = lambda xs: (max(xs) - min(xs)) / 10  # noqa: E731
+    assert spread(quiet) < 3.0 and spread(noisy) > 10.0
+
+
+def test_stuck_inlet_closed_never_fills():
+    plant = Plant(N, preset("small-leg"))
+    plant.inject("stuck-inlet-closed", 1)
+    run(plant, 8, 100, cmd(N, 1), cmd(N))
+    assert plant.inlet_open == cmd(N) and plant.true_mmhg[1] == 0.0
+    assert plant.manifold_mmhg > 100.0  # the pump dead-heads against the shut valve
+
+
+def test_stuck_vent_open_never_holds():
+    plant = Plant(N, preset("small-leg"))
+    plant.inject("stuck-vent-open", 0)
+    run(plant, 8, 100, cmd(N, 0), cmd(N))
+    assert plant.vent_open == cmd(N, 0)
+    healthy = filled(preset("small-leg"))
+    assert plant.true_mmhg[0] < 0.7 * healthy.true_mmhg[0]  # the pump fills against an open vent
+
+
+def test_stuck_exhaust_on_a_shared_exhaust_build():
+    plant = Plant(N, preset("small-leg"), vent_valves=False, exhaust_valve=True)
+    run(plant, 5, 100, cmd(N, 0), cmd(N), 0)
+    plant.inject("stuck-vent", 3)  # whichever chamber: the one exhaust sticks shut
+    run(plant, 5, 0, cmd(N, 0), cmd(N), 1)
+    assert plant.exhaust_open == 0 and plant.true_mmhg[0] > 40.0
+
+
+def test_dead_pump_delivers_nothing_and_a_stuck_pump_runs_at_full():
+    dead = Plant(N, preset("small-leg"))
+    dead.inject("dead-pump", 2)
+    run(dead, 5, 100, cmd(N, 0), cmd(N))
+    assert dead.true_mmhg[0] == 0.0 and dead.manifold_mmhg == 0.0
+    stuck = Plant(N, preset("small-leg"))
+    stuck.inject("stuck-pump")
+    run(stuck, 8, 0, cmd(N, 0), cmd(N))  # told 0 %
+    assert stuck.true_mmhg[0] > 60.0
+    assert stuck.faults == [("stuck-pump", None)]

@@ -44,7 +44,14 @@ import random
 
 
 SENSOR_DEAD = -32768
-FAULTS = ("leak", "hose-off", "kink", "stuck-vent", "stuck-inlet", "dead-sensor", "stuck-sensor", "pump-weak")
+FAULTS = ("leak", "hose-off", "kink", "stuck-vent", "stuck-inlet", "dead-sensor", "stuck-sensor", "pump-weak",
+          "detached-sensor", "low-sensor", "drifting-sensor", "noisy-sensor", "stuck-inlet-closed",
+          "stuck-vent-open", "dead-pump", "stuck-pump")
+PUMP_FAULTS = ("pump-weak", "dead-pump", "stuck-pump")  # the pump has no chamber
+SENSOR_FAULTS = ("dead-sensor", "stuck-sensor", "detached-sensor", "low-sensor", "drifting-sensor", "noisy-sensor")
+LOW_SENSOR_GAIN = 0.6  # 'low-sensor': a leaky sense tube or a failing bridge reads 60 % of the pressure
+DRIFT_MMHG_PER_S = -0.5  # 'drifting-sensor': the zero walks down (reads low: the dangerous way), 30 mmHg/min
+NOISY_SENSOR_X = 15.0  # 'noisy-sensor': noise x15 (0.3 -> 4.5 mmHg sigma), a loose connector or EMI
 
 P_ATM = 760.0  # mmHg, standard atmosphere (101.325 kPa)
 MMHG_PER_BAR = 750.0616827  # 1 bar = 100 kPa
@@ -136,6 +143,9 @@ class Plant:
         self._dead = []
         self._frozen = []  # (sensor, the reading it is stuck at)
         self._pump_scale = 1.0
+        self._pump_stuck = False
+        self._exhaust_stuck = None  # 0 or 1 once the shared exhaust sticks
+        self._sensor_faulty = False  # any sensor gain, drift or noise fault: the slower sampling path
         self._build_consts()
         # Sensors. Draw order is fixed: offsets, then the noise table, then one pick per sample.
         rng = random.Random(seed)
@@ -150,6 +160,9 @@ class Plant:
         self._lo = math.ceil(pr.sensor_min_mmhg * 10.0 / q) * q
         self._hi = math.floor(pr.sensor_max_mmhg * 10.0 / q) * q
         self._filt = [0.0] * ns
+        self._gain = [1.0] * ns  # what fraction of the pressure each sensor sees (0: detached)
+        self._drift = [0.0] * ns  # offset change per ms, in quanta
+        self._noise_x = [1.0] * ns
         self._period = float(pr.sensor_period_ms)
         self._read = [0] * ns
         self._dt_ms = None
@@ -189,6 +202,10 @@ class Plant:
         self.time_ms += dt_ms
         dt = dt_ms * 0.001
         p = self.true_mmhg
+        if self._pump_stuck:
+            pump_duty = 100
+        if self._exhaust_stuck is not None:
+            exhaust = self._exhaust_stuck
 
         # Valve positions: the fraction of this step each one is open.
         if type(inlet) is not list:
@@ -325,16 +342,29 @@ class Plant:
             hi = self._hi
             rd = self._read
             off = self._off
-            for i in range(n):
-                f = filt[i]
-                filt[i] = f = f + a * (p[i] - f)
-                v = floor(f * sc + off[i] + ntab[grb(_NOISE_BITS)] + 0.5) * q
-                rd[i] = lo if v < lo else hi if v > hi else v
+            if self._sensor_faulty:
+                self._sample_faulty(n, p, a)
+            else:
+                for i in range(n):
+                    f = filt[i]
+                    filt[i] = f = f + a * (p[i] - f)
+                    v = floor(f * sc + off[i] + ntab[grb(_NOISE_BITS)] + 0.5) * q
+                    rd[i] = lo if v < lo else hi if v > hi else v
             for i in self._dead:
                 rd[i] = SENSOR_DEAD
             for i, v in self._frozen:
                 rd[i] = v
         self._sclock = t
+
+    def _sample_faulty(self, n, p, a):
+        """One sample of every sensor, with the injected gain, drift and noise faults."""
+        filt, off, rd, gain, drift, nx = self._filt, self._off, self._read, self._gain, self._drift, self._noise_x
+        for i in range(n):
+            f = filt[i]
+            filt[i] = f = f + a * (p[i] * gain[i] - f)
+            off[i] += drift[i] * self._period
+            v = math.floor(f * self._scale + off[i] + self._ntab[self._grb(_NOISE_BITS)] * nx[i] + 0.5) * self._q
+            rd[i] = self._lo if v < self._lo else self._hi if v > self._hi else v
 
     def _bank(self, act, tgt, left, cmd, dt_ms):
         delay = self.params.valve_delay_ms
@@ -358,24 +388,38 @@ class Plant:
                 out[i] = rd[i]
 
     def inject(self, fault, chamber=0):
-        """Inject a physical fault (one of FAULTS) on a chamber ('pump-weak' ignores it).
+        """Inject a physical fault (one of FAULTS) on a chamber (pump faults ignore it).
 
-        'leak': fault_leak_c more leak on the chamber; 'hose-off': the chamber's hose is off, so
-        it sits at 0 and its inlet blows to atmosphere; 'kink': inlet conductance x0.02;
-        'stuck-vent': the vent valve stays shut (no effect without vent valves); 'stuck-inlet':
-        the inlet valve stays open; 'dead-sensor': reads SENSOR_DEAD; 'stuck-sensor': the reading
-        freezes where it is (a live-looking value: the dangerous case); 'pump-weak': free flow
-        x0.3. Injecting the same fault twice changes nothing; nothing clears a fault."""
+        Chamber: 'leak': fault_leak_c more leak; 'hose-off': the hose is off, so the chamber
+        sits at 0 and its inlet blows to atmosphere; 'kink': inlet conductance x0.02.
+        Valves: 'stuck-vent' stays shut, 'stuck-vent-open' stays open (on a shared-exhaust
+        build both act on the exhaust); 'stuck-inlet' stays open, 'stuck-inlet-closed' shut.
+        Sensors (on a single-sensor build, the manifold's): 'dead-sensor' reads SENSOR_DEAD;
+        'stuck-sensor' freezes where it is (a live-looking value: the dangerous case);
+        'detached-sensor' reads atmosphere, with its noise and offset (a sense tube off);
+        'low-sensor' reads LOW_SENSOR_GAIN of the pressure; 'drifting-sensor': its zero walks
+        at DRIFT_MMHG_PER_S; 'noisy-sensor': noise x NOISY_SENSOR_X.
+        Pump: 'pump-weak' free flow x0.3; 'dead-pump' delivers nothing; 'stuck-pump' runs at
+        full whatever it is told. Injecting the same fault twice changes nothing; nothing
+        clears a fault."""
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; allowed: {', '.join(FAULTS)}")
         i = int(chamber)
         if not 0 <= i < self.chambers:
             raise ValueError(f"chamber {i} out of range 0..{self.chambers - 1}")
-        key = (fault, None if fault == "pump-weak" else i)
+        key = (fault, None if fault in PUMP_FAULTS else i)
         if key in self._faults:
             return
         self._faults.add(key)
-        if fault == "leak":
+        if fault in SENSOR_FAULTS:
+            self._inject_sensor(fault, 0 if self.manifold_sensor else i)
+        elif fault in PUMP_FAULTS:
+            if fault == "stuck-pump":
+                self._pump_stuck = True
+            else:
+                self._pump_scale = 0.3 if fault == "pump-weak" else 0.0
+                self._build_consts()
+        elif fault == "leak":
             self._c_leak[i] += self.params.fault_leak_c / MMHG_PER_BAR
             self._hold_p[i] = -1e9
         elif fault == "hose-off":
@@ -383,24 +427,42 @@ class Plant:
             self.true_mmhg[i] = 0.0
         elif fault == "kink":
             self._c_in[i] *= 0.02
-        elif fault == "stuck-vent":
-            self._stuck_vt[i] = 0
-            self.vent_open[i] = self._vt_tgt[i] = 0
-            self._vt_left[i] = 0.0
-        elif fault == "stuck-inlet":
-            self._stuck_in[i] = 1
-            self.inlet_open[i] = self._in_tgt[i] = 1
+        elif fault in ("stuck-vent", "stuck-vent-open"):
+            self._stick_vent(i, 1 if fault == "stuck-vent-open" else 0)
+        else:  # stuck-inlet, stuck-inlet-closed
+            at = 0 if fault == "stuck-inlet-closed" else 1
+            self._stuck_in[i] = at
+            self.inlet_open[i] = self._in_tgt[i] = at
             self._in_left[i] = 0.0
-        elif fault == "dead-sensor":
-            i = 0 if self.manifold_sensor else i
+
+    def _stick_vent(self, i, at):
+        if self.vent_valves:
+            self._stuck_vt[i] = at
+            self.vent_open[i] = self._vt_tgt[i] = at
+            self._vt_left[i] = 0.0
+        elif self.exhaust_valve:
+            self._exhaust_stuck = at
+            act, tgt, left = self._ex
+            act[0] = tgt[0] = at
+            left[0] = 0.0
+
+    def _inject_sensor(self, fault, i):
+        if fault == "dead-sensor":
             self._dead.append(i)
             self._read[i] = SENSOR_DEAD
         elif fault == "stuck-sensor":
-            i = 0 if self.manifold_sensor else i
             self._frozen.append((i, self._read[i]))
-        else:  # pump-weak
-            self._pump_scale = 0.3
-            self._build_consts()
+        else:
+            self._sensor_faulty = True
+            if fault == "detached-sensor":
+                self._gain[i] = 0.0
+                self._filt[i] = 0.0  # the sense port is at atmosphere from now on
+            elif fault == "low-sensor":
+                self._gain[i] = LOW_SENSOR_GAIN
+            elif fault == "drifting-sensor":
+                self._drift[i] = DRIFT_MMHG_PER_S * 0.001 * self._scale
+            else:
+                self._noise_x[i] = NOISY_SENSOR_X
 
     @property
     def faults(self):
