@@ -36,7 +36,7 @@ def ints(values):
 class Link:
     def __init__(self, sensors):
         self.pending = []
-        self.frame = sensors * FIELD
+        self.frame = (sensors + 1) * FIELD  # the readings, then a board event
         self.take = sys.stdin.buffer.read
 
     def send(self, line):
@@ -51,8 +51,8 @@ class Link:
         """Send line (after anything pending); the readings the host answers with."""
         self.pending.append(line)
         self.flush()
-        data = self.take(self.frame) if self.frame else b""
-        if self.frame and not data:
+        data = self.take(self.frame)
+        if not data:
             raise SystemExit(0)  # the host went away
         while len(data) < self.frame:
             more = self.take(self.frame - len(data))
@@ -86,12 +86,24 @@ def main():
             r = self.readings
             for i in range(len(r)):
                 r[i] = int(values[i])
+            event = int(values[len(r)])
+            if event:  # it happens once the step is over, where the CPython shell injects faults
+                self.failing = fakes.BOARD_FAULTS[event - 1]
 
     spans = [tuple(s) for s in config["spans"]]
     shift = config["shift"]
     world = LinkedWorld(board, None, VirtualClock(), spans, draws=(config["phases"], shift and tuple(shift)),
                         readings=config["readings"])
     world.stop_ms = config["stop_ms"]
+    world.failing = None
+
+    def fail_now():
+        kind = world.failing
+        if kind is not None:
+            world.failing = None
+            world.fail(kind)
+
+    world.on_advance = fail_now
     paths = {"boot": config["boot"], "main": config["main"]}
 
     def tick(firmware):

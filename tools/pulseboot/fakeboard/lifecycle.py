@@ -10,13 +10,18 @@ watchdog bite). After a reset the chip restarts: one row shows the pins as the f
 left them, then every pin floats to its pull resistor, boot.py runs again and the plant
 runs on (main.py is not started again) up to end_ms, or for tail_ms. After a return the
 plant runs on up to end_ms.
+
+A power cut (the 'power-cycle' board fault) is different: the pins float for
+world.POWER_OFF_MS, then the chip starts from scratch (every module the firmware imported
+is forgotten), boot.py and main.py run again, and the life goes on.
 """
 import sys
 
 from .machine import MachineReset, StopSimulation
+from .world import POWER_OFF_MS
 
 TICK_MS = 25  # the firmware's control period: rows after the end come this often
-RESET = 0  # tail-row codes: the chip was reset ...
+RESET = 0  # tail-row codes: the chip was reset (or is without power) ...
 REPL = 1  # ... or main() returned
 FAKED = ("machine", "time", "neopixel")  # the modules the firmware imports from the chip
 RESET_CAUSES = ("reset", "wdt", "soft")
@@ -32,29 +37,43 @@ def live(world, load, root, end_ms=None, tail_ms=1000, on_tick=None, on_tail=Non
     saved = {}
     for name in FAKED:
         saved[name] = sys.modules.get(name)
-    sys.modules["machine"] = world.machine
-    sys.modules["time"] = world.time
-    sys.modules["neopixel"] = world.neopixel
-    main = None
+    before = set(sys.modules)
+    tail = on_tail if on_tail is not None else _no_row
+    running = [None]  # main.py's module in this life
+    if on_tick is not None:
+        tick = on_tick
+        world.on_tick = lambda: tick(running[0])
+    feeds = 0
     try:
-        boot = load("boot")
-        boot.safe_outputs(root)
-        main = load("main")
-        if on_tick is not None:
-            world.on_tick = lambda: on_tick(main)
-        try:
-            main.main(root)
-            ended = "returned"
-        except StopSimulation:
-            ended = "duration"
-        except MachineReset as r:
-            ended = r.cause
-        feeds = world.wdt.feeds if world.wdt is not None else 0
+        while True:
+            sys.modules["machine"] = world.machine
+            sys.modules["time"] = world.time
+            sys.modules["neopixel"] = world.neopixel
+            boot = load("boot")
+            boot.safe_outputs(root)
+            running[0] = main = load("main")
+            try:
+                main.main(root)
+                ended = "returned"
+            except StopSimulation:
+                ended = "duration"
+            except MachineReset as r:
+                ended = r.cause
+            feeds += world.wdt.feeds if world.wdt is not None else 0
+            if ended != "power":
+                break
+            if not _power_off(world, main, tail):
+                ended = "duration"
+                break
+            for name in list(sys.modules):  # a cold start: nothing the firmware imported survives
+                if name not in before:
+                    sys.modules.pop(name)
         world.on_tick = None
         world.stop_ms = None
         if ended != "duration":
-            _after(world, boot, root, main, ended, end_ms, tail_ms, on_tail)
+            _after(world, boot, root, main, ended, end_ms, tail_ms, tail)
     finally:
+        world.on_tick = None
         for name in FAKED:
             if saved[name] is None:
                 sys.modules.pop(name, None)
@@ -63,9 +82,21 @@ def live(world, load, root, end_ms=None, tail_ms=1000, on_tick=None, on_tail=Non
     return ended, feeds, main
 
 
-def _after(world, boot, root, main, ended, end_ms, tail_ms, on_tail):
+def _power_off(world, main, tail):
+    """The supply is gone for POWER_OFF_MS: pins float, the plant runs on. False if the run's
+    time ends first."""
+    world.power_cycle()
+    off_until = world.clock.elapsed_ms + POWER_OFF_MS
+    while world.clock.elapsed_ms < off_until:
+        if world.stop_ms is not None and world.clock.elapsed_ms >= world.stop_ms:
+            return False
+        tail(RESET, main)
+        world.advance(TICK_MS)
+    return True
+
+
+def _after(world, boot, root, main, ended, end_ms, tail_ms, tail):
     """What the pins and the plant do once the firmware has stopped."""
-    tail = on_tail if on_tail is not None else _no_row
     if ended == "returned":
         if end_ms is None:
             return

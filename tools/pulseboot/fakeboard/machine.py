@@ -22,7 +22,7 @@ class StopSimulation(BaseException):
 
 
 class MachineReset(BaseException):
-    """machine.reset() or a watchdog bite; `cause` is 'reset', 'soft' or 'wdt'."""
+    """machine.reset(), a watchdog bite or a power cut; `cause` is 'reset', 'soft', 'wdt' or 'power'."""
 
     def __init__(self, cause):
         super().__init__(cause)

@@ -60,6 +60,11 @@ except ImportError:  # MicroPython: the CPython side draws and sends them (see d
 
 BUTTON_NAMES = ("start", "mode", "up", "down")  # bit order, as firmware/lib/buttons.py
 _U16 = 65535
+TICK_MS = 25  # the firmware's control period: a hung loop's rows come this often
+# Faults of the board itself, not the plant: the control loop stops (only the watchdog can
+# act), or the supply drops for POWER_OFF_MS and the chip starts again from boot.py.
+BOARD_FAULTS = ("hang", "power-cycle")
+POWER_OFF_MS = 500
 
 
 def sensor_count(board):
@@ -113,6 +118,7 @@ class World:
         self.on_tick = None
         self.on_advance = None  # called after each step of virtual time (plant faults)
         self.stop_ms = None
+        self.hung = False  # the 'hang' fault: time passes, the firmware never runs again
         self.sensors = []  # FakeHX710B, sensor order
         self.buses = []  # HX710BBus per clock pin
         self.shift = None
@@ -198,6 +204,16 @@ class World:
 
         return read_u16
 
+    def fail(self, kind):
+        """A board fault (BOARD_FAULTS) happens now. 'power-cycle' raises MachineReset('power')
+        out of whatever the firmware was doing; the lifecycle restarts the chip."""
+        if kind == "hang":
+            self.hung = True
+        elif kind == "power-cycle":
+            raise MachineReset("power")
+        else:
+            raise ValueError("unknown board fault %r; allowed: %s" % (kind, ", ".join(BOARD_FAULTS)))
+
     def power_cycle(self):
         """A chip reset: every GPIO floats back to its pull resistor, PWM and WDT stop.
         (Off-chip parts such as the 74HC595 keep their contents.)"""
@@ -208,6 +224,7 @@ class World:
         self._irq = []
         self.pwms.clear()
         self.wdt = None
+        self.hung = False
 
     # ---- what the pins command ---------------------------------------------------------
     def pump_u16(self):
@@ -274,6 +291,13 @@ class World:
         if self.stop_ms is not None and self.clock.elapsed_ms >= self.stop_ms:
             raise StopSimulation
         self.advance(int(ms), out)
+        while self.hung:  # the loop is stuck here: the pins stay as they are until the watchdog bites
+            self.outputs = out = self.sample()
+            if self.on_tick is not None:
+                self.on_tick()
+            if self.stop_ms is not None and self.clock.elapsed_ms >= self.stop_ms:
+                raise StopSimulation
+            self.advance(TICK_MS, out)
 
     def sleep_us(self, us):
         self._us += int(us)

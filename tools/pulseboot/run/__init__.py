@@ -66,6 +66,9 @@ def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, durati
         if vm != "cpython":
             raise ValueError("--vm micropython runs the device shell; the core shell runs in CPython "
                              "(the core's own tests run under MicroPython)")
+        if scenario.board_faults:
+            raise ValueError("faults of the board itself (hang, power-cycle) need the device shell: "
+                             "the watchdog and boot.py live there")
         rec, final, sim_ms = core_shell.run(scenario, on_tick)
     else:
         if not _on_file(board_def):

@@ -119,7 +119,7 @@ def _run_here(job, rec):
 
     def inject():
         # At the start of a tick, before the firmware reads the sensors (as the core shell does).
-        if inject_due(pending, clock.elapsed_ms, plant):
+        if inject_due(pending, clock.elapsed_ms, plant, world):
             plant.read_sensors(world.readings)
         if not pending:
             world.on_advance = None

@@ -9,7 +9,10 @@ controller's final state; summary() turns the three into the `--summary` object.
 from collections import namedtuple
 
 from pulseboot import fw
+from pulseboot.fakeboard.world import BOARD_FAULTS
+from pulseboot.plant import FAULTS as PLANT_FAULTS
 from pulseboot.plant import PRESETS, Plant
+from pulseboot.report.levels import LOWERED_BY
 
 import buttons as fw_buttons  # firmware/lib, importable once fw is loaded
 import topology as fw_topology
@@ -20,6 +23,10 @@ PlantFault = namedtuple("PlantFault", "kind at_ms chamber")  # a physical fault,
 TAP_MS = 150  # a short press, finger on the button
 HOLD_MS = 2000  # a long press
 TICK_MS = 25  # the firmware's control period, one trace row each
+# A button must stay released this long between two presses for the firmware to see two:
+# its debounce time, in whole ticks (a shorter gap can fall between two samples).
+RELEASE_MS = -(-fw_buttons.Buttons.debounce_ms // TICK_MS) * TICK_MS
+FAULT_KINDS = PLANT_FAULTS + BOARD_FAULTS  # what `--fault` can inject
 
 
 def button_spans(presses):
@@ -32,6 +39,25 @@ def button_spans(presses):
     return spans
 
 
+def press_end_ms(press):
+    """When the button of a Press is let go."""
+    return press.at_ms + (HOLD_MS if press.long else TAP_MS)
+
+
+def press_clash(presses):
+    """(earlier, later): the first two presses of one button the firmware would take for
+    one (the later starts before the earlier is released, or within RELEASE_MS of it);
+    None when every press stands alone."""
+    ordered = sorted(enumerate(presses), key=lambda ip: (ip[1].at_ms, ip[0]))
+    last = {}
+    for _, p in ordered:
+        before = last.get(p.button)
+        if before is not None and p.at_ms < press_end_ms(before) + RELEASE_MS:
+            return before, p
+        last[p.button] = p
+    return None
+
+
 def plant_for(board_def, params, seed):
     """The simulated plant plumbed like the board: its valves and where its sensors sit."""
     vents = fw_topology.chamber_vents(board_def)
@@ -39,13 +65,20 @@ def plant_for(board_def, params, seed):
                  manifold_sensor=fw_topology.single_sensor(board_def))
 
 
-def inject_due(pending, t_ms, plant):
-    """Inject the faults of `pending` (PlantFaults by time, consumed) due at t_ms; True if any."""
+def inject_due(pending, t_ms, plant, board=None):
+    """Inject the faults of `pending` (PlantFaults by time, consumed) due at t_ms: a plant
+    fault into the plant, a board fault (hang, power-cycle) into the fake board, whose
+    fail() may raise out of the firmware. True if any plant fault was injected."""
     injected = False
     while pending and pending[0].at_ms <= t_ms:
+        if pending[0].kind in BOARD_FAULTS and board is None:
+            break  # no board yet (power-on): it happens at the first tick
         f = pending.pop(0)
-        plant.inject(f.kind, f.chamber)
-        injected = True
+        if f.kind in BOARD_FAULTS:
+            board.fail(f.kind)
+        else:
+            plant.inject(f.kind, f.chamber)
+            injected = True
     return injected
 
 
@@ -59,18 +92,39 @@ def check_program_fits(board_def, index):
 class Scenario:
     """What a run is asked to do. program: an index into programs.PROGRAMS; level: dmmHg
     (0: the program's default); presses: Press records (None: START at 0); plant_faults:
-    PlantFault records."""
+    PlantFault records; session_min: the session length the firmware is given (None: its
+    default)."""
 
-    def __init__(self, board_def, program, level, duration_ms, params, seed=0, presses=None, plant_faults=()):
+    def __init__(self, board_def, program, level, duration_ms, params, seed=0, presses=None, plant_faults=(),
+                 session_min=None):
         self.board_def = board_def
         self.program = program
         self.level = level
         self.duration_ms = duration_ms
         self.params = params or PRESETS["small-leg"]
         self.seed = seed
+        self.session_min = fw.limits.SESSION_DEFAULT_MIN if session_min is None else session_min
+        if not fw.limits.SESSION_MIN_MIN <= self.session_min <= fw.limits.SESSION_MAX_MIN:
+            raise ValueError("session_min %r: expected whole minutes from %d to %d" % (
+                self.session_min, fw.limits.SESSION_MIN_MIN, fw.limits.SESSION_MAX_MIN))
         self.presses = [Press("start", 0, False)] if presses is None else list(presses)
+        clash = press_clash(self.presses)
+        if clash:
+            raise ValueError("presses %s@%gs and %s@%gs overlap: the firmware would see one press" % (
+                clash[0].button, clash[0].at_ms / 1000, clash[1].button, clash[1].at_ms / 1000))
         self.spans = button_spans(self.presses)
         self.plant_faults = sorted(plant_faults, key=lambda f: f.at_ms)
+        for f in self.plant_faults:
+            if f.kind not in FAULT_KINDS:
+                raise ValueError("unknown fault %r; allowed: %s" % (f.kind, ", ".join(FAULT_KINDS)))
+            if not 0 <= f.chamber < self.chambers:
+                raise ValueError("fault %s on chamber %d: board %s has chambers 1 to %d"
+                                 % (f.kind, f.chamber + 1, board_def["name"], self.chambers))
+
+    @property
+    def board_faults(self):
+        """True when a fault of the board itself (BOARD_FAULTS) is asked for."""
+        return any(f.kind in BOARD_FAULTS for f in self.plant_faults)
 
     @property
     def chambers(self):
@@ -80,16 +134,25 @@ class Scenario:
         return plant_for(self.board_def, self.params, self.seed)
 
 
+# Why a session (RUNNING or PAUSED) ended, by the state the controller went to.
+SESSION_TIME_UP = "time up"  # IDLE with the session's time used up (session_min)
+SESSION_STOPPED = "long START"  # IDLE before that: stopped by hand
+SESSION_FAULT = "fault"  # a fault latched (see faults)
+SESSION_RESET = "reset"  # the board reset and is zeroing again
+
+
 class Recorder:
     """What every shell reports at the end of each control tick becomes a row for on_tick:
         (t_ms, state, program, fault, pump %, p_true_mmhg, s_believed_mmhg, inlet, vent_open)
-    and it keeps what the summary needs: the faults as they latched and the last wave's
-    targets."""
+    and it keeps what the summary needs: the faults as they latched, the last wave's
+    targets and where each session ended and why."""
 
     def __init__(self, plant, chambers, on_tick=None):
         self.plant = plant
         self.on_tick = on_tick
         self.faults = []  # [{"code", "t_ms"}]
+        self.session_ends = []  # [{"t_ms", "reason"}], reason one of the SESSION_ texts
+        self._state = fw.faults.ZEROING
         self.ticks = 0
         self.targets = [0] * chambers  # the last non-empty wave's peak targets, dmmHg
         self._believed = [0.0] * chambers
@@ -98,9 +161,12 @@ class Recorder:
         self._programs = fw.programs.NAMES
         self._fault_names = fw.faults.NAMES
 
-    def tick(self, t, state, program, fault, pump, pressure, peak, inlet, vent):
-        """One control tick: indices, pump duty in whole %, belief in dmmHg, valve lists."""
+    def tick(self, t, state, program, fault, pump, pressure, peak, inlet, vent, session_left_ms=1):
+        """One control tick: indices, pump duty in whole %, belief in dmmHg, valve lists,
+        and the controller's session_left_ms (<= 0: the session's time is up)."""
         self.ticks += 1
+        if state != self._state:
+            self._state_changed(t, state, session_left_ms)
         if fault != self._fault:
             if fault:
                 self.faults.append({"code": self._fault_names[fault], "t_ms": t})
@@ -109,6 +175,17 @@ class Recorder:
             self.targets[:] = peak
         if self.on_tick is not None:
             self.row(t, self._states[state], program, fault, pump, pressure, inlet, vent)
+
+    def _state_changed(self, t, state, session_left_ms):
+        faults = fw.faults
+        was, self._state = self._state, state
+        if was != faults.RUNNING and was != faults.PAUSED or state == faults.RUNNING or state == faults.PAUSED:
+            return
+        if state == faults.IDLE:
+            reason = SESSION_TIME_UP if session_left_ms <= 0 else SESSION_STOPPED
+        else:
+            reason = SESSION_FAULT if state == faults.FAULT else SESSION_RESET
+        self.session_ends.append({"t_ms": t, "reason": reason})
 
     def row(self, t, state, program, fault, pump, pressure, inlet, vent):
         """A row; state a name, program/fault indices or None (no controller yet)."""
@@ -136,27 +213,35 @@ def final_state(ctrl, ended=None):
     if ended in ("reset", "wdt", "soft"):
         state = "RESET"
     return {"state": state, "program": ctrl.program, "cycles": ctrl.cycles,
-            "hard_limit": ctrl.limiter.hard_limit, "levels": list(ctrl.levels)}
+            "hard_limit": ctrl.limiter.hard_limit, "levels": list(ctrl.levels), "level_in_use": ctrl.level_in_use()}
 
 
 def summary(scenario, rec, final, sim_ms, shell):
-    """The `--summary` object: the session that actually ran (after any MODE press)."""
+    """The `--summary` object: the session that actually ran (after any MODE press).
+    level_mmhg is the level the firmware uses (Controller.level_in_use), which may be lower
+    than the one chosen, level_requested_mmhg; level_lowered_by says why (or is None)."""
     programs = fw.programs
     index = final["program"]
+    requested = final["levels"][index]
+    applied = final["level_in_use"]
     targets = rec.targets
     if not targets[0]:  # never ran: what it would have aimed for
         targets = [0] * scenario.chambers
-        programs.fill_targets(index, scenario.chambers, final["levels"][index], targets)
+        programs.fill_targets(index, scenario.chambers, applied, targets)
     return {
         "program": programs.NAMES[index],
         "board": scenario.board_def["name"],
         "chambers": scenario.chambers,
-        "level_mmhg": final["levels"][index] / 10,
+        "level_requested_mmhg": requested / 10,
+        "level_mmhg": applied / 10,
+        "level_lowered_by": LOWERED_BY if applied < requested else None,
         "targets_mmhg": [t / 10 for t in targets],
         "hard_limit_mmhg": final["hard_limit"] / 10,
         "cycles": final["cycles"],
         "faults": rec.faults,
         "state": final["state"],
+        "session_min": scenario.session_min,
+        "session_ends": rec.session_ends,
         "sim_s": sim_ms / 1000,
         "shell": shell,
     }

@@ -17,8 +17,9 @@ Protocol (text; the VM writes lines on its stderr, its stdout is the firmware's 
               "X code program fault u16 fed vented [P1..PN]"       a row after a reset
               (code 0) or after main() returned (code 1); program -1: no controller
               "A ms u16 inlet vent exhaust"    run the plant ms (masks as the plant takes them);
-              the host answers with the readings after the step, each in FIELD characters,
-              the last one ending in a newline: a fixed-size frame, one read() in the VM
+              the host answers with the readings after the step and a board event (0, or
+              1 + the index of a BOARD_FAULTS kind that happens now), each in FIELD
+              characters, the last one ending in a newline: a fixed-size frame, one read()
               "E ended feeds [state program cycles hard_limit L1..LC]"   the end
 """
 import json
@@ -27,7 +28,7 @@ import subprocess
 import tempfile
 
 from pulseboot import fw, installed
-from pulseboot.fakeboard.world import draw, sensor_count
+from pulseboot.fakeboard.world import BOARD_FAULTS, draw, sensor_count
 from pulseboot.run.scenario import final_state, inject_due, pump_percent
 from pulseboot.run.vm_process import VMError, death_message, end_process, pin_together
 
@@ -109,8 +110,8 @@ class _Link:
         plant = job["plant"]
         pending = list(job["pending"])
         masks = _Masks(n)
-        frame = ("%" + str(FIELD - 1) + "d ") * len(readings)
-        frame = (frame[:-1] + "\n") if readings else "\n"
+        frame = ("%" + str(FIELD - 1) + "d ") * (len(readings) + 1)  # the readings, then a board event
+        frame = frame[:-1] + "\n"
         t = 0
         readline = self._out.readline
         while True:
@@ -125,9 +126,12 @@ class _Link:
                     plant.step(ms, int(f[2]) * 100 / 65535, masks[int(f[3])], masks[int(f[4])], int(f[5]))
                     plant.read_sensors(readings)
                     t += ms
+                    event = 0
+                    while pending and pending[0].at_ms <= t and pending[0].kind in BOARD_FAULTS:
+                        event = BOARD_FAULTS.index(pending.pop(0).kind) + 1  # the VM's fake board fails
                     if inject_due(pending, t, plant):  # after the step, before the reads
                         plant.read_sensors(readings)
-                    self.send((frame % tuple(readings)).encode())
+                    self.send((frame % (*readings, event)).encode())
                     self.ticks += 1
                 elif kind == b"T":
                     v = list(map(int, f[1:]))
