@@ -109,8 +109,9 @@ def main():
     def tick(firmware):
         ctrl = firmware.ctrl
         o = world.outputs
-        link.send("T %d %d %d %d %d %d %s %s\n" % (ctrl.state, ctrl.program, ctrl.fault, o[0], mask(o[4]),
-                                                   mask(o[5]), ints(ctrl.pressure), ints(ctrl.peak)))
+        link.send("T %d %d %d %d %d %d %s %s %d\n" % (ctrl.state, ctrl.program, ctrl.fault, o[0], mask(o[4]),
+                                                      mask(o[5]), ints(ctrl.pressure), ints(ctrl.peak),
+                                                      ctrl.session_left_ms))
 
     def tail_row(code, firmware):
         ctrl = firmware.ctrl if firmware is not None else None
@@ -126,7 +127,8 @@ def main():
     ctrl = firmware.ctrl
     line = "E %s %d" % (ended, feeds)
     if ctrl is not None:
-        line += " %d %d %d %d %s" % (ctrl.state, ctrl.program, ctrl.cycles, ctrl.limiter.hard_limit, ints(ctrl.levels))
+        line += " %d %d %d %d %d %s" % (ctrl.state, ctrl.program, ctrl.cycles, ctrl.limiter.hard_limit,
+                                        ctrl.level_in_use(), ints(ctrl.levels))
     link.send(line + "\n")
     link.flush()
 

@@ -15,7 +15,8 @@ import topology as fw_topology
 def run(scenario, on_tick=None):
     """Run the scenario; returns (recorder, final controller state, simulated ms)."""
     board_def = scenario.board_def
-    ctrl = fw_controller.Controller(board_def, ticks_diff, program=scenario.program, level=scenario.level)
+    ctrl = fw_controller.Controller(board_def, ticks_diff, program=scenario.program, level=scenario.level,
+                                    session_min=scenario.session_min)
     plant = scenario.plant()
     rec = Recorder(plant, ctrl.chambers, on_tick)
     clock = VirtualClock()
@@ -37,7 +38,7 @@ def run(scenario, on_tick=None):
                 raw |= bit
         ctrl.step(clock.ticks_ms(), readings, raw)
         rec.tick(t, ctrl.state, ctrl.program, ctrl.fault, ctrl.pump, ctrl.pressure, ctrl.peak, ctrl.inlet,
-                 ctrl.vent)
+                 ctrl.vent, ctrl.session_left_ms)
         if shared_exhaust:
             exhaust = fw_topology.exhaust_valves(ctrl.inlet, ctrl.vent, valve_open)
             plant.step(tick, ctrl.pump, valve_open, ctrl.vent, exhaust)

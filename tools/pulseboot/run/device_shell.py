@@ -128,7 +128,7 @@ def _run_here(job, rec):
         ctrl = main.ctrl
         out = world.outputs
         rec.tick(clock.elapsed_ms, ctrl.state, ctrl.program, ctrl.fault, pump_percent(out[0]), ctrl.pressure,
-                 ctrl.peak, out[4], out[5])
+                 ctrl.peak, out[4], out[5], ctrl.session_left_ms)
 
     def tail(code, main):
         ctrl = main.ctrl if main is not None else None
@@ -163,8 +163,8 @@ def _run_here(job, rec):
 def run(scenario, on_tick=None, vm="cpython"):
     """`pulseboot sim --shell device`: returns (recorder, final controller state, simulated ms).
 
-    The program and level reach the firmware the way they reach the device: in the
-    settings file on flash, which main.py restores at start-up."""
+    The program, level and session length reach the firmware the way they reach the
+    device: in the settings file on flash, which main.py restores at start-up."""
     import settings as fw_settings  # firmware/lib
     import settings_io as fw_settings_io
 
@@ -174,6 +174,7 @@ def run(scenario, on_tick=None, vm="cpython"):
         if scenario.level % 10:
             raise ValueError("level %g mmHg: the device keeps whole mmHg" % (scenario.level / 10))
         saved.levels[scenario.program] = fw.programs.clamp_level(scenario.program, scenario.level)
+    saved.session_min = scenario.session_min
     # Rows every 25 ms up to the last tick at or before the duration, as the core shell has them.
     duration = scenario.duration_ms
     scenario.duration_ms = last_ms = duration - duration % lifecycle.TICK_MS

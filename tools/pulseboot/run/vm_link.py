@@ -11,16 +11,17 @@ contents) is drawn here from the seed and sent, so both interpreters meet the sa
 Protocol (text; the VM writes lines on its stderr, its stdout is the firmware's console):
   host -> VM, first line: JSON {root, board, main, boot, spans, phases, shift, readings,
                                 stop_ms, tail_ms, end_ms}
-  VM -> host: "T state program fault u16 fed vented P1..PN K1..KN"  a control tick
+  VM -> host: "T state program fault u16 fed vented P1..PN K1..KN S"  a control tick
               (indices; u16 the pump's duty_u16; fed/vented bit masks, chamber 1 = bit 0;
-              P the belief, K the wave's peak targets, dmmHg)
+              P the belief, K the wave's peak targets, dmmHg; S the session's ms left)
               "X code program fault u16 fed vented [P1..PN]"       a row after a reset
               (code 0) or after main() returned (code 1); program -1: no controller
               "A ms u16 inlet vent exhaust"    run the plant ms (masks as the plant takes them);
               the host answers with the readings after the step and a board event (0, or
               1 + the index of a BOARD_FAULTS kind that happens now), each in FIELD
               characters, the last one ending in a newline: a fixed-size frame, one read()
-              "E ended feeds [state program cycles hard_limit L1..LC]"   the end
+              "E ended feeds [state program cycles hard_limit U L1..LC]"   the end
+              (U the level in use, L each program's level, dmmHg)
 """
 import json
 import os
@@ -86,7 +87,11 @@ class _Reported:
         self.state, self.program, self.cycles = v[0], v[1], v[2]
         self.limiter = self
         self.hard_limit = v[3]
-        self.levels = v[4:]
+        self._in_use = v[4]
+        self.levels = v[5:]
+
+    def level_in_use(self):
+        return self._in_use
 
 
 class _Link:
@@ -136,7 +141,7 @@ class _Link:
                 elif kind == b"T":
                     v = list(map(int, f[1:]))
                     rec.tick(t, v[0], v[1], v[2], pump_percent(v[3]), v[6:6 + n], v[6 + n:6 + 2 * n],
-                             masks[v[4]], masks[v[5]])
+                             masks[v[4]], masks[v[5]], v[6 + 2 * n])
                 elif kind == b"X":
                     v = list(map(int, f[2:]))
                     state = "RESET" if f[1] == b"0" else "REPL"
