@@ -90,7 +90,9 @@ def test_bad_input_is_one_line_and_exit_2(capsys, case):
 
 @pytest.mark.parametrize("flag", ["--trace", "--plot"])
 def test_unwritable_output_path_is_a_usage_error(capsys, tmp_path, flag):
-    assert_one_line_error(*run(capsys, "sim", flag, tmp_path), f"{flag} '{tmp_path}'", "writable file")
+    folder = tmp_path / "out.png"  # a folder, whatever its name says
+    folder.mkdir()
+    assert_one_line_error(*run(capsys, "sim", flag, folder), f"{flag} '{folder}'", "writable file")
 
 
 def test_value_error_from_the_simulator_is_a_usage_error(capsys, monkeypatch):

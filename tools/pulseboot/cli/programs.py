@@ -1,8 +1,15 @@
-"""`pulseboot programs`: the therapy programs with the targets a board will use."""
+"""`pulseboot programs`: the therapy programs with the targets a board will use.
+
+The level and targets shown are the ones the board's firmware runs: its Controller,
+zeroed with sensors that read zero at rest, is asked (report/levels.py), so a level the
+sensors cannot watch shows lowered, with the reason. A program the board cannot run is
+listed with the reason, as `pulseboot sim` would give it.
+"""
 import json
 
 from pulseboot import fw
 from pulseboot.cli.common import Parser, choose
+from pulseboot.report import levels
 
 KIND_TEXT = {
     fw.programs.GRADIENT: ("gradient", "chambers fill distal to proximal and hold, then all vent"),
@@ -10,18 +17,36 @@ KIND_TEXT = {
 }
 
 
-def _program_info(index, chambers):
+def _why_not(board_def, index):
+    """None when the board can run program `index`; else the reason `pulseboot sim` gives."""
+    from pulseboot.run.scenario import check_program_fits
+
+    try:
+        check_program_fits(board_def, index)
+    except ValueError as e:
+        return str(e)
+    return None
+
+
+def _program_info(index, board_def, ctrl):
     P = fw.programs
     rec = P.PROGRAMS[index]
-    targets = [0] * chambers
-    P.fill_targets(index, chambers, rec[P.LEVEL_DEFAULT], targets)
+    chambers = board_def["chambers"]
     kind, text = KIND_TEXT.get(rec[P.KIND], (str(rec[P.KIND]), ""))
+    why_not = _why_not(board_def, index)
+    level = rec[P.LEVEL_DEFAULT] if why_not else levels.in_use(ctrl, index, rec[P.LEVEL_DEFAULT])
+    targets = [0] * chambers
+    P.fill_targets(index, chambers, level, targets)  # as the scheduler does with the level in use
     return {
         "name": P.NAMES[index],
         "kind": kind,
         "description": text,
         "chambers": chambers,
-        "level_mmhg": rec[P.LEVEL_DEFAULT] / 10,
+        "runs_on_board": why_not is None,
+        "why_not": why_not,
+        "level_default_mmhg": rec[P.LEVEL_DEFAULT] / 10,
+        "level_mmhg": level / 10,
+        "level_lowered_by": levels.LOWERED_BY if level < rec[P.LEVEL_DEFAULT] else None,
         "level_min_mmhg": rec[P.LEVEL_MIN] / 10,
         "level_max_mmhg": rec[P.LEVEL_MAX] / 10,
         "targets_mmhg": [t / 10 for t in targets],
@@ -38,14 +63,18 @@ TIMINGS = ("inflate_ms", "hold_ms", "release_ms", "rest_ms")
 def cmd_programs(argv):
     p = Parser("pulseboot programs", "List the therapy programs with their targets and timings.")
     p.option("--board", "NAME", "a board name, one of " + ", ".join(fw.board_names()),
-             f"board whose chamber count sets the targets (default {fw.DEFAULT_BOARD})")
+             f"board whose chamber count and sensors set the targets (default {fw.DEFAULT_BOARD})")
     p.option("--json", help="print one JSON object")
     args = p.parse(argv)
     board = choose("board", args.board, fw.board_names(), fw.DEFAULT_BOARD)
-    chambers = fw.load_board(board)["chambers"]
-    infos = [_program_info(i, chambers) for i in range(len(fw.programs.PROGRAMS))]
+    board_def = fw.load_board(board)
+    chambers = board_def["chambers"]
+    ctrl = levels.zeroed(board_def)
+    cap = ctrl.level_cap
+    infos = [_program_info(i, board_def, ctrl) for i in range(len(fw.programs.PROGRAMS))]
     if args.json:
-        print(json.dumps({"board": board, "chambers": chambers, "programs": infos}))
+        print(json.dumps({"board": board, "chambers": chambers, "level_cap_mmhg": cap / 10,
+                          "level_cap_why": levels.why(ctrl), "programs": infos}))
         return 0
     print(f"Programs on {board} ({chambers} chambers); pressures in mmHg, chamber 1 = distal")
     for info in infos:
@@ -53,7 +82,15 @@ def cmd_programs(argv):
         inflate, hold, release, rest = (info[k] / 1000 for k in TIMINGS)
         low, high = info["level_min_mmhg"], info["level_max_mmhg"]
         print(f"{info['name']:<10} {info['kind']}: {info['description']}")
-        print(f"           level {info['level_mmhg']:g} ({low:g}..{high:g}); targets {targets}")
+        if not info["runs_on_board"]:
+            print(f"           cannot run on this board: {info['why_not']}")
+            continue
+        lowered = levels.lowered(info["level_default_mmhg"], info["level_mmhg"])
+        level = f"level {info['level_mmhg']:g}" if not lowered else lowered
+        print(f"           {level} (settable {low:g}..{high:g}); targets {targets}")
         print(f"           inflate <= {inflate:g} s per chamber, hold {hold:g} s, "
               f"release {release:g} s, rest {rest:g} s")
+    if cap < max(info["level_max_mmhg"] * 10 for info in infos if info["runs_on_board"]):
+        print(f"Levels above {cap / 10:g} run at {cap / 10:g} on this board: sensor range ({levels.why(ctrl)}); "
+              "shown for sensors that read zero at rest.")
     return 0

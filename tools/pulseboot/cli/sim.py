@@ -1,18 +1,26 @@
 """`pulseboot sim`: parse and check the options, run the simulation, report.
 
-Every bad value is a one-line UsageError naming what is wrong and what is allowed.
+Every bad value is a one-line UsageError naming what is wrong and what is allowed, and
+every check that can fail is made before the run and before any file is touched.
 """
+import errno
 import json
 import math
+import os
 import pathlib
+import shutil
 import sys
 import time
 
 from pulseboot import fw
 from pulseboot.cli.common import Parser, UsageError, choose
-from pulseboot.report import fault_text
+from pulseboot.report import fault_text, levels
 
 MAX_DURATION_S = 24 * 3600
+PLOT_FORMATS = ("png", "svg", "pdf")  # by the file's extension; matplotlib writes each
+TRACE_NOTE_BYTES = 50 * 10**6  # a trace expected above this is announced on stderr first
+MAX_TRACE_BYTES = 2 * 10**9  # and one expected above this is refused (as is one the disk cannot hold)
+LIMITS = fw.limits
 
 
 def _sim_parser(buttons, presets, default_preset):
@@ -25,6 +33,9 @@ def _sim_parser(buttons, presets, default_preset):
              "pressure level in mmHg (default: the program's)")
     p.option("--duration", "SECONDS", f"seconds of simulated time, > 0 and <= {MAX_DURATION_S}",
              "simulated seconds (default 600)")
+    p.option("--session-min", "N", _session_expect(),
+             f"session length in minutes, after which the firmware stops the session and idles "
+             f"(default {LIMITS.SESSION_DEFAULT_MIN})")
     p.option("--plant", "PRESET", "a plant preset, one of " + ", ".join(presets),
              f"simulated plant preset (default {default_preset})")
     p.option("--seed", "N", "an integer", "random seed of the plant (default 0)")
@@ -32,7 +43,8 @@ def _sim_parser(buttons, presets, default_preset):
              "press a button at a simulated time; repeatable; without any, START is pressed at 0",
              action="append")
     p.option("--trace", "FILE.csv", "a file path to write", "write a CSV row per 25 ms tick")
-    p.option("--plot", "FILE.png", "a file path to write", "write a PNG of pressures, pump and valves")
+    p.option("--plot", "FILE.png", _plot_expect(),
+             "write a plot of pressures, pump and valves (.png, .svg or .pdf)")
     p.option("--summary", help="print the run summary as one JSON object on the last line")
     from pulseboot.run import SHELLS, VMS  # loaded already: cmd_sim imports run first
 
@@ -47,6 +59,14 @@ def _sim_parser(buttons, presets, default_preset):
 
 def _press_expect(buttons):
     return "BUTTON@SECONDS[:long] with BUTTON one of " + ", ".join(buttons)
+
+
+def _session_expect():
+    return f"whole minutes from {LIMITS.SESSION_MIN_MIN} to {LIMITS.SESSION_MAX_MIN}"
+
+
+def _plot_expect():
+    return "a file path ending in " + ", ".join("." + f for f in PLOT_FORMATS)
 
 
 def _level(text, program):
@@ -73,6 +93,16 @@ def _duration(text):
     return s
 
 
+def _session_min(text):
+    try:
+        minutes = int(text)
+    except ValueError:
+        minutes = None
+    if minutes is None or not LIMITS.SESSION_MIN_MIN <= minutes <= LIMITS.SESSION_MAX_MIN:
+        raise UsageError(f"--session-min {text!r}: expected {_session_expect()}")
+    return minutes
+
+
 def _seed(text):
     try:
         return int(text)
@@ -94,6 +124,23 @@ def _press(text, duration_s, run):
     return run.Press(button, round(at_s * 1000), bool(colon))
 
 
+def _presses(texts, duration_s, run):
+    """Press records in time order; a UsageError naming both when two presses of one button
+    would reach the firmware as one (the second before the first is let go)."""
+    from pulseboot.run import scenario
+
+    presses = [_press(t, duration_s, run) for t in texts]
+    clash = scenario.press_clash(presses)
+    if clash:
+        first, second = (texts[presses.index(p)] for p in clash)
+        end_s = scenario.press_end_ms(clash[0]) / 1000
+        free_s = end_s + scenario.RELEASE_MS / 1000
+        raise UsageError(f"--press {second!r} overlaps --press {first!r}: {clash[0].button} is held until "
+                         f"{end_s:g} s and must be released {scenario.RELEASE_MS} ms to be pressed again "
+                         f"(from {free_s:g} s)")
+    return sorted(presses, key=lambda p: p.at_ms)
+
+
 def _sim_kwargs(args, run, plant):
     """run.simulate's keyword arguments from the parsed strings; UsageError on a bad one."""
     board = choose("board", args.board, fw.board_names(), fw.DEFAULT_BOARD)
@@ -106,17 +153,46 @@ def _sim_kwargs(args, run, plant):
         "duration_s": 600.0 if args.duration is None else _duration(args.duration),
         "seed": 0 if args.seed is None else _seed(args.seed),
     }
+    if args.session_min is not None:
+        kw["session_min"] = _session_min(args.session_min)
     if args.press:
-        presses = [_press(t, kw["duration_s"], run) for t in args.press]
-        kw["presses"] = sorted(presses, key=lambda p: p.at_ms)
+        kw["presses"] = _presses(args.press, kw["duration_s"], run)
     if args.vm is not None:
         kw["vm"] = choose("vm", args.vm, run.VMS, "cpython")
     kw["shell"] = choose("shell", args.shell, run.SHELLS, "device")
     return kw
 
 
+def _plot_format(path):
+    ext = pathlib.PurePath(path).suffix.lower().lstrip(".")
+    if ext not in PLOT_FORMATS:
+        raise UsageError(f"--plot {path!r}: expected {_plot_expect()} (the extension picks the format)")
+    return ext
+
+
+def _same_file(a, b):
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either does not exist yet
+        return False
+
+
+def _existing_ancestor(path):
+    """The nearest folder (or whatever stands there) above path that exists."""
+    p = pathlib.Path(os.path.abspath(path)).parent
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
 def _check_writable(flag, path):
     """Fail before a long run, not after it; creates missing parent folders."""
+    where = _existing_ancestor(path)
+    if not where.is_dir():  # a regular file where a folder should be: mkdir would say "File exists"
+        raise UsageError(f"{flag} {path!r}: cannot write there ({os.strerror(errno.ENOTDIR)}: {str(where)!r} is a file); "
+                         "expected a writable file path")
     try:
         pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab"):
@@ -124,6 +200,47 @@ def _check_writable(flag, path):
     except OSError as e:
         raise UsageError(f"{flag} {path!r}: cannot write there ({e.strerror or e}); "
                          "expected a writable file path") from None
+
+
+def _size(n):
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def _check_trace_size(path, chambers, kw):
+    """Announce a big trace on stderr, and refuse one above MAX_TRACE_BYTES or the free space."""
+    from pulseboot.report.trace import expected_bytes
+
+    size, rows = expected_bytes(chambers, int(kw["duration_s"] * 1000), kw["program"])
+    if size > MAX_TRACE_BYTES:
+        most_s = int(kw["duration_s"] * MAX_TRACE_BYTES / size)
+        raise UsageError(f"--trace {path!r}: about {_size(size)} for {rows:,} rows, above the "
+                         f"{_size(MAX_TRACE_BYTES)} limit; expected --duration <= {most_s} with a trace")
+    try:
+        free = shutil.disk_usage(_existing_ancestor(path)).free
+    except OSError:
+        free = None
+    if free is not None and size > free:
+        raise UsageError(f"--trace {path!r}: about {_size(size)} for {rows:,} rows, but only {_size(free)} "
+                         "free there; expected a shorter --duration or another disk")
+    if size > TRACE_NOTE_BYTES:
+        print(f"pulseboot sim: the trace {path} will be about {_size(size)} ({rows:,} rows)", file=sys.stderr)
+
+
+def _check_outputs(args, chambers, kw):
+    """Every check on --trace and --plot, before anything is written."""
+    if args.plot:
+        _plot_format(args.plot)
+    if args.trace and args.plot and _same_file(args.trace, args.plot):
+        raise UsageError(f"--trace {args.trace!r} and --plot {args.plot!r} are the same file; "
+                         "expected two different paths")
+    if args.trace:
+        _check_trace_size(args.trace, chambers, kw)
+    for flag, path in (("--trace", args.trace), ("--plot", args.plot)):
+        if path:
+            _check_writable(flag, path)
 
 
 def _fan_out(consumers):
@@ -140,26 +257,26 @@ def _fan_out(consumers):
 def cmd_sim(argv):
     from pulseboot import installed, plant  # the simulator loads only when a run is asked for
     from pulseboot import run
+    from pulseboot.report.analysis import Recorder as Waves
     from pulseboot.run.vm_process import VMError
 
     args = _sim_parser(run.BUTTONS, sorted(plant.PRESETS), plant.DEFAULT_PRESET).parse(argv)
     kw = _sim_kwargs(args, run, plant)
-    chambers = fw.load_board(kw["board"])["chambers"]
-    for flag, path in (("--trace", args.trace), ("--plot", args.plot)):
-        if path:
-            _check_writable(flag, path)
-    consumers = []
-    writer = recorder = peaks = None
+    board_def = fw.load_board(kw["board"])
+    try:  # before any file is touched
+        run.check_program_fits(board_def, fw.programs.find(kw["program"]))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    chambers = board_def["chambers"]
+    _check_outputs(args, chambers, kw)
+    writer = recorder = None
+    waves = Waves()  # the last full wave's peaks, for the report and the summary
+    consumers = [waves]
     if args.plot:
         from pulseboot.report.plot import Recorder
 
         recorder = Recorder(chambers, kw["duration_s"], run.TICK_MS)
         consumers.append(recorder)
-    if not args.summary:
-        from pulseboot.report.analysis import Recorder as Cycles
-
-        peaks = Cycles()
-        consumers.append(peaks)
     if args.trace:
         from pulseboot.report.trace import TraceWriter
 
@@ -177,31 +294,67 @@ def cmd_sim(argv):
     finally:
         if writer:
             writer.close()
+    full = waves.complete_cycles()
+    result["peaks_mmhg"] = [round(p, 1) for p in full[-1].peak] if full else None
     if recorder:
         from pulseboot.report.plot import plot
 
-        plot(recorder, args.plot, result, f"plant {kw['plant']}, seed {kw['seed']}")
+        plot(recorder, args.plot, result, f"plant {kw['plant']}, seed {kw['seed']}", _plot_format(args.plot))
     if args.summary:
         print(json.dumps(dict(result, wall_s=round(wall_s, 3))))
     else:
-        _report(result, kw, wall_s, peaks, writer, args)
+        _report(result, kw, wall_s, full, board_def, writer, args)
     return 0
 
 
-def _report(result, kw, wall_s, peaks, writer, args):
+def _when(t_ms):
+    s = t_ms / 1000
+    return f"{s:.1f} s" + (f" ({s / 60:.1f} min)" if s >= 60 else "")
+
+
+SESSION_END_TEXT = {
+    "time up": "time up, the session's {session_min} min of running were over",
+    "long START": "stopped by a long START",
+    "fault": "a fault latched",
+    "reset": "the board reset",
+}
+
+
+def _report_session(result):
+    minutes = result["session_min"]
+    ends = result["session_ends"]
+    print(f"  session length {minutes} min (--session-min)", end="")
+    if not ends:
+        still = result["state"] in ("RUNNING", "PAUSED")
+        print(f"; {'still running' if still else 'no session ended'} at the end of the run")
+        return
+    print()
+    for end in ends:
+        why = SESSION_END_TEXT.get(end["reason"], end["reason"]).format(session_min=minutes)
+        print(f"  session ended at {_when(end['t_ms'])}: {why}")
+    if result["state"] == "IDLE" and ends[-1]["reason"] != "fault":
+        print(f"  idle from then to the end of the run at {_when(result['sim_s'] * 1000)}")
+
+
+def _report(result, kw, wall_s, full, board_def, writer, args):
     n = result["chambers"]
     print(f"PulseBoot sim: program {result['program']} on {result['board']} ({n} chambers), "
           f"plant {kw['plant']}, seed {kw['seed']}")
     how = ("firmware/main.py and its drivers on fake pins" if result.get("shell") == "device"
            else "the control core alone")
     print(f"  simulated {result['sim_s']:.1f} s in {wall_s:.2f} s of wall time: {how}, {kw.get('vm', 'cpython')}")
+    lowered = levels.lowered(result["level_requested_mmhg"], result["level_mmhg"])
+    if lowered:
+        print(f"  {lowered} ({levels.why(levels.zeroed(board_def))})")
+    else:
+        print(f"  level {result['level_mmhg']:g} mmHg")
+    _report_session(result)
     print(f"  hard limit {result['hard_limit_mmhg']:g} mmHg; cycles completed: {result['cycles']}")
     if not result["faults"]:
         print("  faults: none")
     for f in result["faults"]:
         code = f["code"]
         print(f"  FAULT {code} at {f['t_ms'] / 1000:.3f} s: {fault_text.meaning(code)}")
-    full = peaks.complete_cycles() if peaks else []
     last = full[-1].peak if full else None
     print("  chamber  target mmHg  peak of the last full wave")
     for i, target in enumerate(result["targets_mmhg"]):
@@ -209,7 +362,8 @@ def _report(result, kw, wall_s, peaks, writer, args):
         peak = f"{last[i]:6.1f} ({round(last[i] - target, 1) or 0.0:+.1f})" if last else "     -"
         print(f"  {i + 1:7d}  {target:11.1f}  {peak}{where}")
     if not last:
-        print("  (no wave reached the most proximal chamber and vented in this run)")
+        print("  (no full wave in this run: none reached the most proximal chamber and vented "
+              "while the session ran)")
     if writer:
         print(f"trace: {args.trace} ({writer.rows} rows)")
     if args.plot:

@@ -2,7 +2,9 @@
 
 Cycles are cut where every chamber is open to atmosphere, below 5 mmHg, with no
 inlet open, after having been pressurised: this uses what the plant did, not what
-the firmware says it did, so it can judge the firmware.
+the firmware says it did, so it can judge the firmware. A cycle during which the
+session stopped running (paused, stopped, its time up, a fault, a reset) is cut short:
+it is kept, but it is not a full wave.
 """
 
 VENTED_MMHG = 5.0
@@ -14,6 +16,7 @@ class Cycle:
         self.end_ms = None
         self.peak = [0.0] * chambers  # highest true pressure per chamber
         self.crossed_ms = [None] * chambers  # first time past 80 % of its peak (set at the end)
+        self.cut = False  # the session stopped running before this wave was over
         self._first = [[] for _ in range(chambers)]  # [k]: first time past k whole mmHg
 
     def _rise(self, i, p, t):
@@ -61,6 +64,8 @@ class Recorder:
                 cyc = self._open = Cycle(t, n)
             else:
                 return
+        if state != "RUNNING":
+            cyc.cut = True
         for i in range(n):
             if p[i] > cyc.peak[i]:
                 cyc.peak[i] = p[i]
@@ -71,4 +76,5 @@ class Recorder:
             self._open = None
 
     def complete_cycles(self):
-        return [c for c in self.cycles if c.end_ms is not None]
+        """The full waves: cycles that ended vented while the session kept running."""
+        return [c for c in self.cycles if c.end_ms is not None and not c.cut]

@@ -47,8 +47,8 @@ def why(ctrl):
     span = ctrl.sensor_span / 10
     margin = fw.limits.TRIP_MARGIN_DMMHG / 10
     step = fw.limits.LEVEL_STEP_DMMHG / 10
-    return ("the sensors read up to %g mmHg above their zero; the firmware keeps the %g mmHg trip "
-            "margin inside that, less each sensor's zero offset, in %g mmHg steps" % (span, margin, step))
+    return ("the sensors read up to %g mmHg above their zero, less each one's zero offset and the %g mmHg "
+            "trip margin, in %g mmHg steps" % (span, margin, step))
 
 
 def lowered(requested_mmhg, applied_mmhg):

@@ -1,4 +1,5 @@
-"""PNG of a simulated session: chamber pressures with their targets, pump and valve lanes.
+"""Plot of a simulated session (PNG, SVG or PDF): chamber pressures with their targets, pump
+and valve lanes, faults shaded and the end of each session marked.
 
 `Recorder` is an on_tick consumer that keeps a decimated copy of the run (a 30-minute
 session is 72,000 ticks; a plot needs a few thousand points). `plot()` draws it with
@@ -77,8 +78,9 @@ def _fault_spans(t, fault, end):
     return spans
 
 
-def plot(rec, path, summary, subtitle=""):
-    """Write rec as a PNG to path; summary is sim.run()'s dict (targets, limit, faults)."""
+def plot(rec, path, summary, subtitle="", fmt="png"):
+    """Write rec to path in format fmt (png, svg or pdf); summary is simulate()'s dict
+    (targets, limit, faults, session ends)."""
     rec.finish()
     n = rec.chambers
     if not rec.t_ms:
@@ -122,10 +124,17 @@ def plot(rec, path, summary, subtitle=""):
     if any(rec.fault):
         handles.append(Patch(color="red", alpha=0.25))
         labels.append("FAULT latched")
+    ends = summary.get("session_ends") or []
+    if ends:
+        handles.append(Line2D([], [], color="black", ls="-.", lw=1.2))
+        labels.append("session end")
     ax_p.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8,
                 ncol=1 + n // 13, framealpha=0.9)
     faults = summary.get("faults") or []
     fault_txt = ", ".join(f"{f['code']} at {f['t_ms'] / 1000:.1f} s" for f in faults) or "no faults"
+    unit = "min" if minutes else "s"
+    for session_end in ends:
+        fault_txt += f"; session ended at {session_end['t_ms'] / scale:.1f} {unit}: {session_end['reason']}"
     subtitle = ", " + subtitle if subtitle else ""
     ax_p.set_title(
         f"PulseBoot sim: {summary.get('program', '?')} on {summary.get('board', '?')}{subtitle}\n"
@@ -152,7 +161,15 @@ def plot(rec, path, summary, subtitle=""):
             ax.axvspan(start, stop, color="red", alpha=0.12, lw=0)
         ax_p.text(start, top * 0.97, " FAULT " + code, color="darkred", va="top", fontsize=9)
 
+    for session_end in ends:
+        x = session_end["t_ms"] / scale
+        for ax in axes:
+            ax.axvline(x, color="black", ls="-.", lw=1.2)
+        # Right of the mark, where the chambers are vented: the waves before it stay visible.
+        ax_p.text(x, top * 0.97, " session end: %s" % session_end["reason"], ha="left", va="top", fontsize=9,
+                  bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+
     ax_out.set_xlim(t[0], end)
     ax_out.set_xlabel("simulated time (%s)" % ("min" if minutes else "s"))
     fig.align_ylabels(axes)
-    fig.savefig(path, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(path, format=fmt, dpi=100, bbox_inches="tight")

@@ -23,6 +23,22 @@ def columns(chambers):
     )
 
 
+def _row_format(chambers):
+    return ("%d,%s,%s,%s,%d,"
+            + ",".join(["%.2f"] * chambers + ["%.1f"] * chambers + ["%d"] * (2 * chambers))
+            + "\n")
+
+
+def expected_bytes(chambers, duration_ms, program, tick_ms=25):
+    """About how big the trace of a run will be: its header, and a row per tick as wide as
+    a running row at the end of the run (two-digit pressures, pump at 100 %), which is a
+    little more than the average row (idle and vented rows are shorter)."""
+    rows = duration_ms // tick_ms + 1
+    row = _row_format(chambers) % (duration_ms, "RUNNING", program, "", 100, *[10.0] * (2 * chambers),
+                                   *[0] * (2 * chambers))
+    return len(",".join(columns(chambers))) + 1 + rows * len(row), rows
+
+
 class TraceWriter:
     """Callable as sim.run's on_tick; writes the header at once, a row per call."""
 
@@ -31,11 +47,7 @@ class TraceWriter:
         # Open for the object's life (closed by close() or `with`), so no `with` here.
         self._file = open(path, "w", buffering=buffering, newline="")
         self._file.write(",".join(columns(chambers)) + "\n")
-        self._fmt = (
-            "%d,%s,%s,%s,%d,"
-            + ",".join(["%.2f"] * chambers + ["%.1f"] * chambers + ["%d"] * (2 * chambers))
-            + "\n"
-        )
+        self._fmt = _row_format(chambers)
         self._write = self._file.write
         self.rows = 0
 
