@@ -6,7 +6,7 @@ import pathlib
 from pulseboot import fw
 
 PACKAGE = fw.ROOT / "tools" / "pulseboot"
-FOLDERS = {"cli", "plant", "run", "fakeboard", "report"}
+FOLDERS = {"cli", "plant", "run", "fakeboard", "report", "safety"}
 # Files at the top: one job each, used by several folders or by one command alone.
 TOP = {"__init__.py", "fw.py", "installed.py", "build.py", "flash.py", "bench.py", "docs.py", "pins.py"}
 

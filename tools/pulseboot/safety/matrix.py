@@ -1,0 +1,213 @@
+"""The fault matrix: every fault kind x program x plant x board x phase (filling, holding,
+resting), each run on the device shell (main.py and its drivers on the fake board), its
+bounds read from the trace and checked against the fault table (table.py).
+
+A row's injection time comes from a healthy reference run with the same board, program,
+plant and seed: up to the injection the faulted run is that run, tick for tick.
+"""
+import multiprocessing
+from collections import namedtuple
+
+from pulseboot import fw, run
+from pulseboot.run.scenario import check_program_fits
+from pulseboot.safety import table
+
+PHASES = ("filling", "holding", "resting")
+PLANTS = ("small-leg", "large-leg")
+AFTER_MS = 100_000  # the run goes on this long after the injection: a rest, a fill, a trip, a vent
+REFERENCE_MS = 90_000  # the healthy run the phases are found in: zeroing and the first wave
+SEED = 1
+
+Case = namedtuple("Case", "kind board program plant phase")
+Row = namedtuple("Row", "kind board program plant phase chamber at_ms detected code latency_ms max_mmhg "
+                        "limit_mmhg vented_ms ok why note")
+
+
+def cases(quick=False):
+    """Every case the matrix runs; quick: one plant, one program per board, two phases."""
+    out = []
+    for board in fw.board_names():
+        board_def = fw.load_board(board)
+        programs = []
+        for name in fw.programs.NAMES:
+            try:
+                check_program_fits(board_def, fw.programs.find(name))
+            except ValueError:
+                continue
+            programs.append(name)
+        plants = PLANTS[:1] if quick else PLANTS
+        phases = ("filling", "holding") if quick else PHASES
+        for program in programs[:1] if quick else programs:
+            for plant in plants:
+                for phase in phases:
+                    for f in table.FAULTS:
+                        out.append(Case(f.kind, board, program, plant, phase))
+    return out
+
+
+class _Timeline:
+    """What a run did, tick by tick, as the matrix needs it."""
+
+    def __init__(self):
+        self.t = []
+        self.pump = []
+        self.p = []
+        self.inlet = []
+        self.vent = []
+        self.state = []
+
+    def __call__(self, row):
+        t, state, _program, _fault, pump, p, _s, inlet, vent = row
+        self.t.append(t)
+        self.state.append(state)
+        self.pump.append(pump)
+        self.p.append(tuple(p))
+        self.inlet.append(tuple(inlet))
+        self.vent.append(tuple(vent))
+
+
+_references = {}
+
+
+def _reference(board, program, plant):
+    key = (board, program, plant)
+    if key not in _references:
+        line = _Timeline()
+        summary = run.simulate(board=board, program=program, plant=plant, seed=SEED,
+                               duration_s=(REFERENCE_MS + AFTER_MS) / 1000, on_tick=line)
+        _references[key] = (line, summary)
+    return _references[key]
+
+
+def _first_span(line, test):
+    """(first, last) tick indices of the first run of ticks where test(i) holds."""
+    first = next(i for i in range(len(line.t)) if test(i))
+    last = first
+    while last + 1 < len(line.t) and test(last + 1):
+        last += 1
+    return first, last
+
+
+def _phase_time(line, phase, k, targets):
+    """When to inject: mid-fill of chamber k, mid-hold of it, or 10 s into the first rest."""
+    if phase == "filling":
+        first, last = _first_span(line, lambda i: line.pump[i] and line.inlet[i][k])
+    elif phase == "holding":
+        first, last = _first_span(line, lambda i: not line.inlet[i][k] and not line.vent[i][k]
+                                  and line.p[i][k] > targets[k] / 2)
+    else:
+        top = 0.0
+        for i in range(len(line.t)):
+            top = max(top, *line.p[i])
+            if top > 10 and all(line.vent[i]) and max(line.p[i]) < table.VENTED_MMHG:
+                return line.t[i] + 10_000
+        raise ValueError("no rest in the reference run")
+    return line.t[(first + last) // 2]
+
+
+def chamber_for(phase, chambers):
+    """Which chamber a phase's fault goes on (0 = distal): the second fills, the first holds
+    longest, the last is the one a rest leaves longest untouched."""
+    return {"filling": min(1, chambers - 1), "holding": 0, "resting": chambers - 1}[phase]
+
+
+def _shows_at(line, shows, k, at):
+    """When a fault injected at `at` on chamber k can first be seen in the faulted run's
+    timeline (None: not in this run): the firmware's own reaction counts (a top-up into a
+    chamber whose reading dropped is a fill)."""
+    if shows == "now":
+        return at
+    start = line.t.index(at) if at in line.t else 0
+    prev_vent = line.vent[start - 1][k] if start else 1
+    for i in range(start, len(line.t)):
+        if shows == "fill" and line.pump[i] and line.inlet[i][k]:
+            return line.t[i]
+        if shows == "hold" and not line.inlet[i][k] and not line.vent[i][k] and line.p[i][k] > table.VENTED_MMHG:
+            return line.t[i]
+        if shows == "vent" and line.vent[i][k] and not prev_vent:
+            return line.t[i]
+        prev_vent = line.vent[i][k]
+    return None
+
+
+def run_case(case):
+    """One row of the matrix."""
+    board_def = fw.load_board(case.board)
+    n = board_def["chambers"]
+    topology = board_def.get("topology")
+    ref, ref_summary = _reference(case.board, case.program, case.plant)
+    targets = ref_summary["targets_mmhg"]
+    k = chamber_for(case.phase, n)
+    at = _phase_time(ref, case.phase, k, targets)
+    fault = table.BY_KIND[case.kind]
+    line = _Timeline()
+    # The run goes on past the window a detection counts in, so the venting after it shows.
+    summary = run.simulate(board=case.board, program=case.program, plant=case.plant, seed=SEED,
+                           duration_s=(at + AFTER_MS + table.VENT_WITHIN_MS) / 1000, on_tick=line,
+                           plant_faults=[run.PlantFault(case.kind, at, k)])
+    latched = [f for f in summary["faults"] if at <= f["t_ms"] <= at + AFTER_MS]
+    detected_ms = code = None
+    if latched:
+        detected_ms, code = latched[0]["t_ms"], latched[0]["code"]
+    elif "RESET" in line.state[line.t.index(at):] and case.kind == "hang":
+        detected_ms, code = line.t[line.state.index("RESET", line.t.index(at))], "reset"
+    shows = _shows_at(line, fault.shows, k, at)
+    if shows is not None and shows > at + AFTER_MS:
+        shows = None
+    why = []
+    note = ""
+    bound = table.bound_ms(fault, board_def)
+    if fault.codes and shows is not None and topology not in fault.blind:
+        if detected_ms is None:
+            why.append("not detected")
+        elif detected_ms - shows > bound:
+            why.append("detected %.2f s after it showed, bound %.2f s" % ((detected_ms - shows) / 1000, bound / 1000))
+    if code is not None and fault.codes and code not in fault.codes:
+        note = "code %s, table says %s" % (code, "/".join(fault.codes))
+    start = line.t.index(at)
+    limit = [min(t + table.MARGIN_MMHG + fault.allowance_mmhg, summary["hard_limit_mmhg"]) for t in targets]
+    peak = 0.0
+    for i in range(start, len(line.t)):
+        for c in range(n):
+            v = line.p[i][c]
+            if v > peak:
+                peak = v
+            if v > limit[c] and not any("above" in w for w in why):
+                why.append("chamber %d at %.1f mmHg at %.2f s, above %.1f" % (c + 1, v, line.t[i] / 1000, limit[c]))
+    vented_ms = None
+    if detected_ms is not None:
+        d = line.t.index(detected_ms)
+        if code != "reset" and any(line.pump[i] for i in range(d + 1, len(line.t))):
+            why.append("pump on after detection")
+        blocked = fault.blocks.get(topology)
+        can_vent = [c for c in range(n) if blocked != "all" and not (blocked == "chamber" and c == k)]
+        for i in range(d, len(line.t)):
+            if all(line.p[i][c] < table.SAFE_MMHG for c in can_vent):
+                vented_ms = line.t[i] - detected_ms
+                break
+        if vented_ms is None or vented_ms > table.VENT_WITHIN_MS:
+            why.append("chambers that can vent not below %g mmHg within %d s" % (table.SAFE_MMHG,
+                                                                                 table.VENT_WITHIN_MS // 1000))
+    return Row(case.kind, case.board, case.program, case.plant, case.phase, k + 1, at,
+               detected_ms is not None, code, None if detected_ms is None else detected_ms - at,
+               round(peak, 1), round(max(limit), 1), vented_ms, not why, "; ".join(why), note)
+
+
+def run_matrix(quick=False, workers=None, progress=None, cases=None):
+    """Every row (of `cases`, default all of the matrix), in order; progress(row) after each."""
+    todo = cases if cases is not None else globals()["cases"](quick)
+    rows = []
+    workers = workers or min(2, multiprocessing.cpu_count())
+    if workers > 1:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for row in pool.imap(run_case, todo, chunksize=4):
+                rows.append(row)
+                if progress:
+                    progress(row)
+    else:
+        for case in todo:
+            row = run_case(case)
+            rows.append(row)
+            if progress:
+                progress(row)
+    return rows
