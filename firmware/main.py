@@ -1,8 +1,9 @@
 # PulseBoot on the device: board -> drivers -> control loop, and the safe state
-# (pump off, every chamber open to atmosphere) on every way out. boot.py has already
-# made the outputs safe before this runs. Flash layout: see lib/wiring.py.
+# (lib/safe_state.py: pump off, every chamber open to atmosphere) on every way out, through
+# the Device's safe(). boot.py has already made the outputs safe before this runs. Flash
+# layout: see lib/wiring.py.
 #
-# The host runs this same file against the simulated plant (tools/pulseboot/sil.py):
+# The host runs this same file against the simulated plant (tools/pulseboot/run/device_shell.py):
 # all hardware comes from the `machine` and `time` modules and every file path starts
 # with `root`, so fakes and a temporary directory stand in for the chip and its flash.
 import gc

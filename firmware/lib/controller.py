@@ -8,7 +8,7 @@ import faults
 import limits
 import programs
 from faults import FAULT, IDLE, NO_READING, PAUSED, RUNNING, ZEROING
-from limiter import Limiter, force_safe
+from limiter import Limiter
 from scheduler import Scheduler
 
 _MAX_DT = const(1000)  # a stalled loop must not make timers jump further than this
@@ -131,8 +131,7 @@ class Controller:
         if fault:
             self._enter_fault(fault)
         if self.state == FAULT or self.state == ZEROING:
-            self.pump = 0
-            force_safe(self.inlet, self.vent)
+            self.pump = self.limiter.force_safe()
 
     def _read(self, dt, readings):
         for i in range(self.sensors):

@@ -1,6 +1,7 @@
 # One board's drivers as the control loop uses them, once per tick and without
 # allocating. wiring.py builds it from the board file.
 from faults import NO_READING
+from safe_state import PUMP as _SAFE_PUMP  # the value only: main.py drops safe_state after start-up
 
 
 class Device:
@@ -28,9 +29,10 @@ class Device:
             self.valves.write(inlet, vent, dt)
 
     def safe(self):
-        """Pump off, then every chamber open to atmosphere and none fed."""
+        """The safe state (safe_state.py): pump off, then every chamber open to atmosphere
+        and none fed. main.py's one way there, from every way out of the loop."""
         self.pump.off()
         self.valves.safe()
 
     def is_safe(self):
-        return self.pump.duty == 0 and self.valves.is_safe()
+        return self.pump.duty == _SAFE_PUMP and self.valves.is_safe()

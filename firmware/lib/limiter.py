@@ -7,6 +7,9 @@ import faults
 import limits
 from scheduler import FILL, HOLD, VENT
 
+# The safe state's values only (main.py drops the module after start-up): see safe_state.py.
+from safe_state import INLET as _SAFE_INLET, PUMP as _SAFE_PUMP, VENT as _SAFE_VENT
+
 _FILTER_SHIFT = const(3)  # pressure filter for the leak check: noise must not look like a leak
 
 
@@ -154,6 +157,16 @@ class Limiter:
             self.fault_chamber = chamber
         return self.fault
 
+    def force_safe(self):
+        """The safe state in the core's own outputs: every chamber open to atmosphere, none
+        fed. Returns the pump's safe duty (the pump is a scalar the controller owns)."""
+        inlet = self._inlet
+        vent = self._vent
+        for i in range(self.chambers):
+            inlet[i] = _SAFE_INLET
+            vent[i] = _SAFE_VENT
+        return _SAFE_PUMP
+
     def clear(self):
         """Only an explicit user act calls this."""
         self.fault = faults.NONE
@@ -165,16 +178,6 @@ class Limiter:
             self._held_ms[i] = 0
             self._feed_ms[i] = 0
             self._unfed_ms[i] = 0
-
-
-def force_safe(inlet, vent):
-    """The safe state, defined once: every chamber open to atmosphere, none fed.
-
-    The pump is switched off by the caller (it is a scalar owned by the regulator).
-    """
-    for i in range(len(inlet)):
-        inlet[i] = 0
-        vent[i] = 1
 
 
 def _add(total, dt):

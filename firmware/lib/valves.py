@@ -7,8 +7,8 @@
 # On a shared-exhaust board (topology.INLET_EXHAUST) there is no vent per chamber:
 # chamber i's one valve is open when it is fed or vented, and the manifold's exhaust
 # is open while any chamber vents. There the inlets and the exhaust are normally open.
-# Every valve has a safe position (inlet closed, vent open; on a shared-exhaust board
-# inlet and exhaust open). A valve held away from it longer than its maximum on-time
+# Every valve has a safe position (safe_state.py: inlet closed, vent open; on a shared-exhaust
+# board inlet and exhaust open). A valve held away from it longer than its maximum on-time
 # is forced back here, at the lowest layer, and stays forced until the core itself
 # asks for the safe position again.
 # Banks: valves_gpio.py (a GPIO per valve) and valves_595.py (74HC595 shift registers).
@@ -33,9 +33,13 @@ class ValveBank:
         self._on = 1 if active else 0
         # Packed arrays, not lists: a list spends a machine word on each entry.
         self._energise = bytearray(energise)
-        self._safe = bytearray(safe)
         self._max = array("i", max_ms)
         m = len(safe)
+        from safe_state import level  # start-up only (main.py drops safe_state)
+
+        # Each valve's pin level at its safe position: what safe() writes, is_safe() checks
+        # and a valve past its maximum on-time is forced to.
+        self._rest = bytearray([level(active, energise[k], safe[k]) for k in range(m)])
         self._away = array("i", bytes(4 * m))  # ms commanded away from the safe position
         self.forced = 0  # bitmask of valves currently forced safe by their max on-time
         self.level = bytearray(m)  # pin level written for each valve
@@ -58,9 +62,10 @@ class ValveBank:
         self._flush()
 
     def _set(self, k, cmd, dt):
-        cmd = 1 if cmd else 0
-        safe = self._safe[k]
-        if cmd == safe:
+        on = self._on
+        level = on if (1 if cmd else 0) == self._energise[k] else 1 - on
+        rest = self._rest[k]
+        if level == rest:  # commanded to its safe position
             self._away[k] = 0
             self.forced &= ~(1 << k)
         else:
@@ -69,33 +74,25 @@ class ValveBank:
             self._away[k] = away if away < _SATURATE else _SATURATE
             # Dropping a coil is all this layer can do, so only an energised valve is
             # forced (an NC vent held shut is de-energised; the limiter watches that).
-            if limit and away > limit and cmd == self._energise[k]:
+            if limit and away > limit and level == on:
                 self.forced |= 1 << k
-                cmd = safe
-        on = self._on
-        level = on if cmd == self._energise[k] else 1 - on
+                level = rest
         self.level[k] = level
         self._out(k, level)
 
     def safe(self):
         """Every chamber open to atmosphere, none fed; written at once."""
-        on = self._on
-        for k in range(len(self._safe)):
-            level = on if self._safe[k] == self._energise[k] else 1 - on
+        rest = self._rest
+        for k in range(len(rest)):
             self._away[k] = 0
-            self.level[k] = level
-            self._out(k, level)
+            self.level[k] = rest[k]
+            self._out(k, rest[k])
         self.forced = 0
         self._flush()
 
     def is_safe(self):
         """True when every valve's written level is its safe level."""
-        on = self._on
-        for k in range(len(self._safe)):
-            want = on if self._safe[k] == self._energise[k] else 1 - on
-            if self.level[k] != want:
-                return False
-        return True
+        return self.level == self._rest
 
     def _out(self, k, level):
         pass
@@ -106,5 +103,7 @@ class ValveBank:
 
 def chamber_vent_layout(n, vent_normally_open, inlet_max_ms, vent_max_ms):
     """(energise, safe, max_ms) for n NC inlets and n vents."""
-    return ([1] * n + [0 if vent_normally_open else 1] * n, [0] * n + [1] * n,
-            [inlet_max_ms] * n + [vent_max_ms] * n)
+    from safe_state import chamber_vent_valves  # start-up only (main.py drops safe_state)
+
+    energise, safe = chamber_vent_valves(n, n, vent_normally_open)
+    return energise, safe, [inlet_max_ms] * n + [vent_max_ms] * n

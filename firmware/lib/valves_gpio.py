@@ -5,8 +5,10 @@ from valves import ValveBank, chamber_vent_layout
 
 def shared_exhaust_layout(n, inlet_normally_open, exhaust_normally_open, inlet_max_ms, exhaust_max_ms):
     """(energise, safe, max_ms) for n chamber valves and one exhaust; safe = all open."""
-    return ([0 if inlet_normally_open else 1] * n + [0 if exhaust_normally_open else 1], [1] * (n + 1),
-            [inlet_max_ms] * n + [exhaust_max_ms])
+    from safe_state import shared_exhaust_valves  # start-up only (main.py drops safe_state)
+
+    energise, safe = shared_exhaust_valves(n, inlet_normally_open, exhaust_normally_open)
+    return energise, safe, [inlet_max_ms] * n + [exhaust_max_ms]
 
 
 class Valves(ValveBank):

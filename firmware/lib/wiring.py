@@ -1,8 +1,8 @@
 # Start-up only: the board file named in /board.txt, and its drivers built from its
 # BOARD dict and the `machine` module it is given (the real one on the chip, a fake
-# backed by the simulated plant on the host). main.py drops this module, topology.py
-# and the board module (startup_modules()) once the Device and the Controller are
-# built, so their code holds no RAM while the loop runs.
+# backed by the simulated plant on the host). main.py drops this module, topology.py,
+# safe_state.py and the board module (startup_modules()) once the Device and the
+# Controller are built, so their code holds no RAM while the loop runs.
 #
 # Flash layout (what the flash tool writes):
 #   /boot.py, /main.py        firmware/boot.py, firmware/main.py
@@ -22,6 +22,7 @@
 #   led_active [1], led_kind 'pin' or 'ws2812' [pin], buzzer_pin [none]
 #   wdt_timeout_ms [main.py's]
 import buttons
+import safe_state
 import topology
 from buttons_io import ButtonsIO
 from device import Device
@@ -56,9 +57,9 @@ def load_board(path=BOARD_FILE):
 
 
 def startup_modules(board):
-    """The sys.modules names only start-up uses: this module, topology.py and the board
-    file. main.py drops them once the Device and the Controller are built."""
-    return ("wiring", "topology", "boards." + board_module(board["name"]), "boards")
+    """The sys.modules names only start-up uses: this module, topology.py, safe_state.py
+    and the board file. main.py drops them once the Device and the Controller are built."""
+    return ("wiring", "topology", "safe_state", "boards." + board_module(board["name"]), "boards")
 
 
 def build(machine, board):
@@ -90,33 +91,29 @@ def _ms(board, key):
 
 def _valves(Pin, board):
     active = board.get("valve_active", 1)
-    vent_no = board.get("vent_normally_open", True)
     limits = (_ms(board, "inlet_max_on_ms"), _ms(board, "vent_max_on_ms"))
     if board.get("valve_driver") == "74hc595":
         from valves_595 import ShiftValves
 
         enable = Pin(board["shift_enable_pin"], Pin.OUT, value=1)  # outputs off until a safe pattern is in
         out = [Pin(board[k], Pin.OUT, value=0) for k in ("shift_data_pin", "shift_clock_pin", "shift_latch_pin")]
-        return ShiftValves(out[0], out[1], out[2], enable, board["inlet_bits"], board["vent_bits"], active, vent_no,
-                           *limits)
+        return ShiftValves(out[0], out[1], out[2], enable, board["inlet_bits"], board["vent_bits"], active,
+                           board.get("vent_normally_open", True), *limits)
     from valves_gpio import Valves, shared_exhaust_layout
 
-    off = 0 if active else 1
-    if not topology.chamber_vents(board):
-        # Shared exhaust: chamber valves and exhaust start de-energised; with the
-        # normally-open valves these boards use, that is every chamber vented.
-        layout = shared_exhaust_layout(board["chambers"], board.get("inlet_normally_open", True),
+    shared = not topology.chamber_vents(board)
+    if not shared and "vent_pins" not in board:
+        raise ValueError("board %s: topology %s needs vent_pins" % (board["name"], topology.INLET_VENT))
+    # Each pin starts at its level in the safe state: no chamber fed or shut, not even for a moment.
+    where, rest = safe_state.levels(board)
+    pins = [Pin(where[k], Pin.OUT, value=rest[k]) for k in range(len(where))]
+    n = len(board["inlet_pins"])
+    if shared:
+        layout = shared_exhaust_layout(n, board.get("inlet_normally_open", True),
                                        board.get("exhaust_normally_open", True), limits[0],
                                        _ms(board, "exhaust_max_on_ms"))
-        inlets = [Pin(p, Pin.OUT, value=off) for p in board["inlet_pins"]]
-        exhaust = [Pin(board["exhaust_pin"], Pin.OUT, value=off)]
-        return Valves(inlets, exhaust, active, layout=layout)
-    if "vent_pins" not in board:
-        raise ValueError("board %s: topology %s needs vent_pins" % (board["name"], topology.INLET_VENT))
-    vent_open = off if vent_no else 1 - off
-    inlets = [Pin(p, Pin.OUT, value=off) for p in board["inlet_pins"]]
-    vents = [Pin(p, Pin.OUT, value=vent_open) for p in board["vent_pins"]]
-    return Valves(inlets, vents, active, vent_no, *limits)
+        return Valves(pins[:n], pins[n:], active, layout=layout)
+    return Valves(pins[:n], pins[n:], active, board.get("vent_normally_open", True), *limits)
 
 
 def _sensors(machine, board):

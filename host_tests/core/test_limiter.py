@@ -2,7 +2,7 @@ import micropython
 
 import faults
 import limits
-from limiter import Limiter, force_safe
+from limiter import Limiter
 from support import FILL, HOLD, VENT
 
 N = 3
@@ -96,11 +96,12 @@ def test_vent_timeout_when_pressure_stays_up():
     assert code == faults.VENT_TIMEOUT and rig.lim.fault_chamber == 1
 
 
-def test_force_safe_opens_every_vent_and_closes_every_inlet():
-    inlet = [1, 1, 0]
-    vent = [0, 0, 1]
-    force_safe(inlet, vent)
-    assert inlet == [0] * 3 and vent == [1] * 3
+def test_force_safe_opens_every_vent_and_closes_every_inlet_in_the_core_lists():
+    rig = Rig()
+    rig.inlet[:] = [1, 1, 0]
+    rig.vent[:] = [0, 0, 1]
+    assert rig.lim.force_safe() == 0  # the pump's safe duty
+    assert rig.inlet == [0] * 3 and rig.vent == [1] * 3
 
 
 def test_held_chamber_losing_pressure_is_a_leak():
