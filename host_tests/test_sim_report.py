@@ -157,6 +157,15 @@ def test_a_wave_cut_short_by_the_session_end_is_not_the_last_full_wave(capsys):
     assert [float(r[2]) for r in rows] == peaks
 
 
+def test_level_and_session_end_are_the_same_from_inside_the_micropython_vm(capsys):
+    args = ("--program", "recovery", "--level", 80, "--session-min", 5, "--duration", 400)
+    summaries = [summary_of(capsys, *args, "--vm", vm) for vm in simulation.VMS]
+    for summary in summaries:
+        del summary["wall_s"]
+    assert summaries[0] == summaries[1]
+    assert summaries[1]["level_mmhg"] == 55 and summaries[1]["session_ends"][0]["reason"] == "time up"
+
+
 @pytest.mark.parametrize("value", ["4", "91", "0", "x", "30.5", ""])
 def test_session_min_out_of_range_is_one_line(capsys, value):
     assert_one_line_error(*run(capsys, "sim", "--session-min", value), f"--session-min {value!r}",

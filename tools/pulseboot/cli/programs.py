@@ -61,7 +61,8 @@ TIMINGS = ("inflate_ms", "hold_ms", "release_ms", "rest_ms")
 
 
 def cmd_programs(argv):
-    p = Parser("pulseboot programs", "List the therapy programs with their targets and timings.")
+    p = Parser("pulseboot programs", "List the therapy programs with the level and targets a board runs, "
+               "and their timings.")
     p.option("--board", "NAME", "a board name, one of " + ", ".join(fw.board_names()),
              f"board whose chamber count and sensors set the targets (default {fw.DEFAULT_BOARD})")
     p.option("--json", help="print one JSON object")

@@ -30,7 +30,8 @@ def _sim_parser(buttons, presets, default_preset):
     p.option("--program", "NAME", "a program name, one of " + ", ".join(fw.programs.NAMES),
              "therapy program (default gradient)")
     p.option("--level", "N", "whole mmHg within the program's range (see `pulseboot programs`)",
-             "pressure level in mmHg (default: the program's)")
+             "pressure level in mmHg (default: the program's); one the board's sensors cannot watch "
+             "runs lower, and the report says so")
     p.option("--duration", "SECONDS", f"seconds of simulated time, > 0 and <= {MAX_DURATION_S}",
              "simulated seconds (default 600)")
     p.option("--session-min", "N", _session_expect(),
@@ -42,7 +43,9 @@ def _sim_parser(buttons, presets, default_preset):
     p.option("--press", "BUTTON@SECONDS[:long]", _press_expect(buttons),
              "press a button at a simulated time; repeatable; without any, START is pressed at 0",
              action="append")
-    p.option("--trace", "FILE.csv", "a file path to write", "write a CSV row per 25 ms tick")
+    p.option("--trace", "FILE.csv", "a file path to write",
+             f"write a CSV row per 25 ms tick (its size is announced above {_size(TRACE_NOTE_BYTES)}, "
+             f"refused above {_size(MAX_TRACE_BYTES)})")
     p.option("--plot", "FILE.png", _plot_expect(),
              "write a plot of pressures, pump and valves (.png, .svg or .pdf)")
     p.option("--summary", help="print the run summary as one JSON object on the last line")
@@ -136,8 +139,8 @@ def _presses(texts, duration_s, run):
         end_s = scenario.press_end_ms(clash[0]) / 1000
         free_s = end_s + scenario.RELEASE_MS / 1000
         raise UsageError(f"--press {second!r} overlaps --press {first!r}: {clash[0].button} is held until "
-                         f"{end_s:g} s and must be released {scenario.RELEASE_MS} ms to be pressed again "
-                         f"(from {free_s:g} s)")
+                         f"{end_s:g} s and must then be released {scenario.RELEASE_MS} ms for the firmware to "
+                         f"see a new press (from {free_s:g} s)")
     return sorted(presses, key=lambda p: p.at_ms)
 
 
@@ -205,12 +208,13 @@ def _check_writable(flag, path):
 def _size(n):
     for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
         if n >= scale:
-            return f"{n / scale:.1f} {unit}"
+            return f"{n / scale:.1f}".removesuffix(".0") + " " + unit
     return f"{n} bytes"
 
 
 def _check_trace_size(path, chambers, kw):
-    """Announce a big trace on stderr, and refuse one above MAX_TRACE_BYTES or the free space."""
+    """Refuse a trace above MAX_TRACE_BYTES or the free space; the line announcing a big one
+    (None for one of TRACE_NOTE_BYTES or less)."""
     from pulseboot.report.trace import expected_bytes
 
     size, rows = expected_bytes(chambers, int(kw["duration_s"] * 1000), kw["program"])
@@ -219,14 +223,16 @@ def _check_trace_size(path, chambers, kw):
         raise UsageError(f"--trace {path!r}: about {_size(size)} for {rows:,} rows, above the "
                          f"{_size(MAX_TRACE_BYTES)} limit; expected --duration <= {most_s} with a trace")
     try:
-        free = shutil.disk_usage(_existing_ancestor(path)).free
+        usage = shutil.disk_usage(_existing_ancestor(path))
     except OSError:
-        free = None
+        usage = None
+    free = usage.free if usage and usage.total else None  # a total of 0: no real disk (/proc), no figure
     if free is not None and size > free:
         raise UsageError(f"--trace {path!r}: about {_size(size)} for {rows:,} rows, but only {_size(free)} "
                          "free there; expected a shorter --duration or another disk")
     if size > TRACE_NOTE_BYTES:
-        print(f"pulseboot sim: the trace {path} will be about {_size(size)} ({rows:,} rows)", file=sys.stderr)
+        return f"pulseboot sim: the trace {path} will be about {_size(size)} ({rows:,} rows)"
+    return None
 
 
 def _check_outputs(args, chambers, kw):
@@ -236,11 +242,12 @@ def _check_outputs(args, chambers, kw):
     if args.trace and args.plot and _same_file(args.trace, args.plot):
         raise UsageError(f"--trace {args.trace!r} and --plot {args.plot!r} are the same file; "
                          "expected two different paths")
-    if args.trace:
-        _check_trace_size(args.trace, chambers, kw)
+    note = _check_trace_size(args.trace, chambers, kw) if args.trace else None
     for flag, path in (("--trace", args.trace), ("--plot", args.plot)):
         if path:
             _check_writable(flag, path)
+    if note:
+        print(note, file=sys.stderr)
 
 
 def _fan_out(consumers):
