@@ -1,6 +1,8 @@
 # The safety limiter: runs every tick after the scheduler and regulator, may
 # override every output, and latches. It keeps its own timers and trusts nothing
 # but the pressures, the commanded outputs and the limits table.
+from array import array
+
 from micropython import const
 
 import faults
@@ -22,8 +24,6 @@ class Limiter:
         (the outputs). Per sensor: sensed (zeroed readings; the pressure list itself when
         each chamber has a sensor) and stale_ms (time since each last answered)."""
         chambers = len(pressure)
-        self.chambers = chambers
-        self.sensors = len(sensed)
         self._pressure = pressure
         self._sensed = sensed
         self._stale_ms = stale_ms
@@ -39,16 +39,19 @@ class Limiter:
         self.fill_timeout_ms = limits.FILL_TIMEOUT_MS
         self.fault = faults.NONE
         self.fault_chamber = -1  # which chamber tripped, -1 for none or the pump
-        self._fill_ms = [0] * chambers
-        self._vent_ms = [0] * chambers
+        # Packed arrays (a list spends a machine word on each entry); timers saturate at
+        # 0x3FFFFFFF and filtered pressures stay far below 2**31.
+        zeros = bytes(4 * chambers)
+        self._fill_ms = array("i", zeros)
+        self._vent_ms = array("i", zeros)
         self._pump_ms = 0
-        self._smooth = [0] * chambers  # filtered pressure << _FILTER_SHIFT
-        self._held_ms = [0] * chambers  # time isolated in the current leak window
-        self._held_from = [0] * chambers  # filtered pressure when the window opened
-        self._sensor_smooth = [0] * self.sensors  # filtered readings << _FILTER_SHIFT
-        self._feed_ms = [0] * chambers  # pump time into the chamber since its reading last rose
-        self._feed_from = [0] * chambers  # filtered reading when that window opened
-        self._unfed_ms = [0] * chambers  # time since the pump last fed it
+        self._smooth = array("i", zeros)  # filtered pressure << _FILTER_SHIFT
+        self._held_ms = array("i", zeros)  # time isolated in the current leak window
+        self._held_from = array("i", zeros)  # filtered pressure when the window opened
+        self._sensor_smooth = array("i", bytes(4 * len(sensed)))  # filtered readings << _FILTER_SHIFT
+        self._feed_ms = array("i", zeros)  # pump time into the chamber since its reading last rose
+        self._feed_from = array("i", zeros)  # filtered reading when that window opened
+        self._unfed_ms = array("i", zeros)  # time since the pump last fed it
 
     def check(self, dt, pump):
         """Trip (and latch) on the first broken limit; returns the latched fault code.
@@ -58,7 +61,8 @@ class Limiter:
         sensed = self._sensed
         stale_ms = self._stale_ms
         smooth = self._sensor_smooth
-        for i in range(self.sensors):
+        sensors = len(sensed)
+        for i in range(sensors):
             p = sensed[i]
             if stale_ms[i] > limits.SENSOR_STALE_MS or p < limits.SENSOR_MIN_DMMHG or p > limits.SENSOR_MAX_DMMHG:
                 return self.trip(faults.SENSOR, i)
@@ -71,7 +75,9 @@ class Limiter:
         reached = self._reached
         inlet = self._inlet
         vent = self._vent
-        for i in range(self.chambers):
+        chambers = len(pressure)
+        own = sensors == chambers  # a sensor per chamber, or the manifold's one for all
+        for i in range(chambers):
             p = pressure[i]
             if p > self.hard_limit:
                 return self.trip(faults.HARD_LIMIT, i)
@@ -95,7 +101,7 @@ class Limiter:
             if self._leaking(i, dt, p, m == HOLD and not inlet[i]):
                 return self.trip(faults.LEAK, i)
             # The reading that shows chamber i while it is fed: its own sensor, or the manifold's.
-            seen = smooth[i if self.sensors == self.chambers else 0]
+            seen = smooth[i if own else 0]
             if self._not_rising(i, dt, seen, m != VENT and inlet[i] and pump):
                 return self.trip(faults.NO_RISE, i)
         if pump:
@@ -146,7 +152,7 @@ class Limiter:
         if self.fault:
             return self.fault
         stale_ms = self._stale_ms
-        for i in range(self.sensors):
+        for i in range(len(stale_ms)):
             if stale_ms[i] > limits.SENSOR_STALE_MS:
                 return self.trip(faults.SENSOR, i)
         return faults.NONE
@@ -162,7 +168,7 @@ class Limiter:
         fed. Returns the pump's safe duty (the pump is a scalar the controller owns)."""
         inlet = self._inlet
         vent = self._vent
-        for i in range(self.chambers):
+        for i in range(len(inlet)):
             inlet[i] = _SAFE_INLET
             vent[i] = _SAFE_VENT
         return _SAFE_PUMP
@@ -172,7 +178,7 @@ class Limiter:
         self.fault = faults.NONE
         self.fault_chamber = -1
         self._pump_ms = 0
-        for i in range(self.chambers):
+        for i in range(len(self._fill_ms)):
             self._fill_ms[i] = 0
             self._vent_ms[i] = 0
             self._held_ms[i] = 0

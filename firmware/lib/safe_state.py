@@ -45,15 +45,14 @@ def valves(board):
     return list(inlets) + list(vents), energise, safe
 
 
-def level(active, energise, safe):
-    """The pin level that holds a valve at its safe position (active: the level that powers a coil)."""
+def pin_levels(active, energise, safe):
+    """Each valve's pin level at its safe position (active: the level that powers a coil)."""
     on = 1 if active else 0
-    return on if energise == safe else 1 - on
+    return [on if energise[k] == safe[k] else 1 - on for k in range(len(safe))]
 
 
 def levels(board):
     """(where, level): the board's valves as valves() lists them, and each one's pin level
     in the safe state."""
     where, energise, safe = valves(board)
-    active = board.get("valve_active", 1)
-    return where, [level(active, energise[k], safe[k]) for k in range(len(where))]
+    return where, pin_levels(board.get("valve_active", 1), energise, safe)

@@ -35,11 +35,11 @@ class ValveBank:
         self._energise = bytearray(energise)
         self._max = array("i", max_ms)
         m = len(safe)
-        from safe_state import level  # start-up only (main.py drops safe_state)
+        from safe_state import pin_levels  # start-up only (main.py drops safe_state)
 
         # Each valve's pin level at its safe position: what safe() writes, is_safe() checks
         # and a valve past its maximum on-time is forced to.
-        self._rest = bytearray([level(active, energise[k], safe[k]) for k in range(m)])
+        self._rest = bytearray(pin_levels(active, energise, safe))
         self._away = array("i", bytes(4 * m))  # ms commanded away from the safe position
         self.forced = 0  # bitmask of valves currently forced safe by their max on-time
         self.level = bytearray(m)  # pin level written for each valve
