@@ -12,7 +12,6 @@ import sys
 import machine
 import time
 
-import buttons
 import limits
 import led
 from controller import Controller
@@ -29,7 +28,8 @@ hw = None  # the Device
 
 
 def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None):
-    """The control loop, one pass per tick. Returns only by exception.
+    """The control loop, one pass per tick. Returns by exception, or once the controller
+    is in maintenance mode (MODE held from power-on) with the outputs safe.
     keeper: a SettingsKeeper, which writes changed settings when the loop is idle."""
     ticks_ms = time.ticks_ms
     ticks_add = time.ticks_add
@@ -44,6 +44,8 @@ def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None):
         last = now
         ctrl.step(now, hw.read_sensors(), hw.buttons.read())
         hw.write(ctrl.pump, ctrl.inlet, ctrl.vent, dt)
+        if ctrl.maintenance:
+            return  # safe outputs written, and the watchdog never armed: they were safe throughout
         hw.led.update(dt, ctrl.state, ctrl.fault)
         safe = hw.is_safe()
         if wdt is None and not safe:
@@ -92,16 +94,13 @@ def main(root=""):
         print("board %s not usable, control loop not started:" % board.get("name"), e)
         return
     wdt_ms = board.get("wdt_timeout_ms", WDT_MS)
-    # What only start-up needed (the board file, wiring.py, topology.py) is dropped
+    # What only start-up needed (the board file, wiring.py, topology.py, safe_state.py) is dropped
     # here, so its code holds no RAM while the loop runs.
     for name in wiring.startup_modules(board):
         sys.modules.pop(name, None)
     del board, wiring
     err = None
     try:
-        if hw.buttons.read() & (1 << buttons.MODE):
-            print("MODE held at start: outputs safe, control loop not started (REPL free)")
-            return
         keeper = SettingsKeeper(root + SETTINGS_PATH, ctrl)
         if keeper.restore():
             # Defaults are running; the file stays as it is until a setting changes.
@@ -109,6 +108,8 @@ def main(root=""):
             hw.led.show(led.SETTINGS_RESET, led.SETTINGS_RESET_MS)
         gc.collect()
         run(machine, time, hw, ctrl, wdt_ms, keeper)
+        # Maintenance mode: the controller decides it (both shells agree), main.py only stops.
+        print("MODE held at start: outputs safe, control loop stopped (REPL free)")
     except Exception as e:
         err = e
     finally:

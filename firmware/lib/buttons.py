@@ -10,6 +10,10 @@ DOWN = const(3)
 COUNT = const(4)
 NAMES = ("start", "mode", "up", "down")
 
+# MODE held from power-on this long enters maintenance mode (controller.py): outputs safe,
+# the control loop stops, the REPL is free.
+MAINTENANCE_HOLD_MS = const(2000)
+
 
 class Buttons:
     debounce_ms = 30  # a level must hold this long to count (contact bounce)
@@ -17,7 +21,7 @@ class Buttons:
 
     def __init__(self, count=COUNT):
         self._count = count
-        self._stable = 0  # debounced levels
+        self.pressed = 0  # bitmask of debounced levels (bit set = held down)
         self._since = [0] * count  # ms the raw level has differed from the stable one
         self._held = [0] * count  # ms the button has been stably pressed
         self._long_sent = 0  # bitmask: long press already reported for this hold
@@ -29,18 +33,18 @@ class Buttons:
         self.long = 0
         for i in range(self._count):
             bit = 1 << i
-            pressed = self._stable & bit
+            pressed = self.pressed & bit
             if (raw & bit) != pressed:
                 self._since[i] += dt
                 if self._since[i] >= self.debounce_ms:
                     self._since[i] = 0
-                    self._stable ^= bit
+                    self.pressed ^= bit
                     if pressed:  # released
                         if not self._long_sent & bit:
                             self.short |= bit
                         self._long_sent &= ~bit
                         self._held[i] = 0
-                    pressed = self._stable & bit
+                    pressed = self.pressed & bit
             else:
                 self._since[i] = 0
             if pressed:

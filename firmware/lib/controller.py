@@ -1,6 +1,7 @@
 # The control core: one plain object, one entry point, no hardware and no clock.
 #   step(now_ms, readings, buttons) -> outputs in self.pump / self.inlet / self.vent
-# The device's main.py and the host simulator are both thin shells around it.
+# The device's main.py and the host simulator are both thin shells around it. A shell
+# stops stepping once `maintenance` is set (MODE held from power-on, see step()).
 from micropython import const
 
 import buttons
@@ -72,6 +73,10 @@ class Controller:
         self._zeroed = False
         self._restart_zeroing()
         self._start_pending = False
+        # Maintenance mode: MODE held from the first step for buttons.MAINTENANCE_HOLD_MS.
+        # Once set it stays set: outputs safe and buttons ignored until a reset.
+        self.maintenance = False
+        self._mode_held_ms = 0  # MODE held since the first step, ms; -1 once it was not
         self.levels = [p[programs.LEVEL_DEFAULT] for p in programs.PROGRAMS]
         self.program = 0
         self.select_program(program)
@@ -115,7 +120,19 @@ class Controller:
         self._last = now
         self._read(dt, readings)
         self.buttons.update(dt, raw_buttons)
-        self._ui(dt)
+        if self._mode_held_ms < 0:
+            self._ui(dt)
+        elif not self.maintenance:
+            # MODE held since power-on: no button acts and the outputs stay safe until it is
+            # let go, or, held long enough, for good (maintenance mode). A shorter hold is
+            # swallowed whole, its release included: whoever let go early was reaching for
+            # maintenance mode, not for the next program. Raw or debounced, so the debounce
+            # time at either end does not cut the hold short.
+            if (raw_buttons | self.buttons.pressed) & (1 << buttons.MODE):
+                self._mode_held_ms += dt
+                self.maintenance = self._mode_held_ms >= buttons.MAINTENANCE_HOLD_MS
+            else:
+                self._mode_held_ms = -1
         if self.state == RUNNING:
             self.scheduler.step(dt, self.regulator.reached, self.pressure)
         sched = self.scheduler
@@ -130,7 +147,7 @@ class Controller:
             fault = self.limiter.check(dt, self.pump)
         if fault:
             self._enter_fault(fault)
-        if self.state == FAULT or self.state == ZEROING:
+        if self.state == FAULT or self.state == ZEROING or self._mode_held_ms >= 0:
             self.pump = self.limiter.force_safe()
 
     def _read(self, dt, readings):

@@ -1,6 +1,6 @@
 # MicroPython only: every control tick runs under micropython.heap_lock(), where any
 # heap allocation raises MemoryError. Covers power-on zeroing, button presses, whole
-# cycles, pause/resume, level changes, a fault and its clearing. Run by
+# cycles, pause/resume, level changes, a fault and its clearing, maintenance mode. Run by
 # host_tests/test_micropython_vm.py:  micropython -X heapsize=... host_tests/core/alloc.py
 import gc
 import sys
@@ -89,11 +89,23 @@ def session(topology):
     return r
 
 
+def maintenance():
+    # MODE held from power-on, a tap first (swallowed), then into maintenance mode.
+    tap = Run("inlet+vent")
+    tap.run(150, 1 << buttons.MODE)
+    tap.run(1000)
+    hold = Run("inlet+vent")
+    hold.run(buttons.MAINTENANCE_HOLD_MS + 500, 1 << buttons.MODE)
+    assert hold.ctrl.maintenance and not tap.ctrl.maintenance
+    return [tap, hold]
+
+
 def main():
     # Both regulators: a sensor per chamber, and the single-sensor shared-exhaust build.
     runs = [session("inlet+vent"), session("inlet+exhaust")]
-    print("ticks", sum(r.ticks for r in runs), "allocating_ticks", sum(r.failed for r in runs),
-          "steady_allocating_ticks", sum(r.steady_failed for r in runs),
+    every = runs + maintenance()
+    print("ticks", sum(r.ticks for r in every), "allocating_ticks", sum(r.failed for r in every),
+          "steady_allocating_ticks", sum(r.steady_failed for r in every),
           "cycles", min(r.ctrl.cycles for r in runs), "state", faults.STATE_NAMES[runs[-1].ctrl.state])
 
 

@@ -170,3 +170,65 @@ def test_level_is_capped_to_what_the_sensor_can_read():
     assert b.ctrl.level_in_use() == b.ctrl.level_cap
     b.press(buttons.START)
     assert b.ctrl.peak[0] == b.ctrl.level_cap
+
+
+# ---- maintenance mode: MODE held from power-on ---------------------------------------------
+MODE = 1 << buttons.MODE
+
+
+def safe_each_tick(b, ms):
+    for _ in range(ms // 25):
+        b.tick()
+        c = b.ctrl
+        assert c.pump == 0 and c.inlet == [0] * 4 and c.vent == [1] * 4, b.t
+
+
+def test_a_tap_of_mode_at_power_on_is_swallowed_not_maintenance():
+    b = Bench()
+    program = b.ctrl.program
+    b.buttons = MODE
+    safe_each_tick(b, 150)
+    b.buttons = 0
+    safe_each_tick(b, 3000)
+    assert not b.ctrl.maintenance and b.ctrl.state == faults.IDLE
+    assert b.ctrl.program == program  # the tap did not pick the next program
+    b.press(buttons.MODE)  # from now on MODE is MODE again
+    assert b.ctrl.program != program and not b.ctrl.maintenance
+
+
+def test_a_hold_just_short_of_the_time_is_swallowed_and_the_board_runs_as_usual():
+    b = Bench()
+    program = b.ctrl.program
+    b.buttons = MODE
+    safe_each_tick(b, buttons.MAINTENANCE_HOLD_MS - 100)
+    b.buttons = 0
+    safe_each_tick(b, 1000)
+    assert not b.ctrl.maintenance and b.ctrl.program == program and b.ctrl.state == faults.IDLE
+    b.press(buttons.START)
+    assert b.ctrl.state == faults.RUNNING and b.ctrl.pump > 0
+
+
+def test_mode_held_from_power_on_enters_maintenance_and_every_output_stays_safe():
+    b = Bench()
+    b.buttons = MODE | (1 << buttons.START)  # START pressed too: ignored during the hold
+    safe_each_tick(b, buttons.MAINTENANCE_HOLD_MS)  # the first step is at 0 ms: 1975 ms held
+    assert not b.ctrl.maintenance
+    safe_each_tick(b, 25)
+    assert b.ctrl.maintenance
+    b.buttons = 0
+    safe_each_tick(b, 500)
+    b.buttons = 1 << buttons.START  # a shell that steps on: latched, nothing starts
+    safe_each_tick(b, 2000)
+    b.buttons = 0
+    safe_each_tick(b, 500)
+    assert b.ctrl.maintenance and b.ctrl.state != faults.RUNNING
+
+
+def test_mode_pressed_only_after_power_on_is_an_ordinary_press():
+    b = Bench()
+    b.tick()  # the first step sees MODE up
+    b.buttons = MODE
+    b.run_ms(buttons.MAINTENANCE_HOLD_MS + 500)
+    b.buttons = 0
+    b.run_ms(3000)
+    assert not b.ctrl.maintenance and b.ctrl.state == faults.IDLE
