@@ -1,0 +1,127 @@
+"""Firmware layering, read from the source with `ast` (every import, at any depth in a file):
+
+- the control core never reaches a driver, the shell's helpers, `machine`, `time` or any I/O,
+  however many imports away, so the host steps the very code the chip runs;
+- drivers take shared constants only from the leaf modules, never from the controller;
+- leaf modules import no firmware module; only main.py imports the controller;
+- nothing under firmware/lib imports `machine` or `time`: hardware and the clock come in
+  through constructors and arguments;
+- whole module names, never `import x as y`.
+"""
+import ast
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+FIRMWARE = ROOT / "firmware"
+LIB = FIRMWARE / "lib"
+
+# The control core: what Controller.step() runs and the tables it reads. No hardware, no
+# clock, no files: the same objects whether main.py or a host shell steps them.
+CORE = {"controller", "scheduler", "regulator", "regulator_manifold", "limiter", "programs", "buttons", "topology"}
+# Leaf modules: what every layer may share (state and fault codes, the limits table, the
+# safe state). They import no firmware module.
+LEAVES = {"faults", "limits", "safe_state"}
+# Drivers: one part each, handed a pin or a callable; device.py bundles them for main.py.
+DRIVERS = {"analog_sensor", "buttons_io", "device", "hx710b", "led", "led_pixel", "pump", "valves", "valves_595",
+           "valves_gpio"}
+# The shell's helpers: start-up wiring, the settings file, the crash log.
+SHELL = {"wiring", "settings", "settings_io", "crashlog"}
+# What the core and the leaves may take from the interpreter: no I/O, no clock.
+PURE = {"micropython", "array"}
+
+
+def imports(path):
+    """Every module name a file imports, as written (from x import y -> x)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "%s: relative import" % path
+            names.add(node.module)
+    return names
+
+
+def lib_modules():
+    return {p.stem: imports(p) for p in sorted(LIB.glob("*.py"))}
+
+
+MODULES = lib_modules()
+
+
+def reach(start):
+    """{module: the import chain that reaches it} over firmware/lib, from `start`."""
+    chains = {start: [start]}
+    todo = [start]
+    while todo:
+        name = todo.pop()
+        for dep in sorted(MODULES.get(name, ())):
+            if dep not in chains:
+                chains[dep] = [*chains[name], dep]
+                if dep in MODULES:
+                    todo.append(dep)
+    return chains
+
+
+def test_every_firmware_module_has_a_layer():
+    layered = CORE | LEAVES | DRIVERS | SHELL
+    assert set(MODULES) == layered, "place each module in one layer (CORE, LEAVES, DRIVERS, SHELL) here: %s" % (
+        sorted(set(MODULES) ^ layered))
+    assert not (CORE & LEAVES or CORE & DRIVERS or CORE & SHELL or LEAVES & DRIVERS or LEAVES & SHELL
+                or DRIVERS & SHELL)
+
+
+@pytest.mark.parametrize("module", sorted(CORE))
+def test_the_core_never_reaches_a_driver_the_shell_machine_or_time(module):
+    bad = {name: chain for name, chain in reach(module).items() if name not in CORE | LEAVES | PURE}
+    assert not bad, "%s reaches %s" % (module, "; ".join(" -> ".join(c) for c in bad.values()))
+
+
+@pytest.mark.parametrize("module", sorted(DRIVERS))
+def test_drivers_take_constants_only_from_leaf_modules(module):
+    firmware = {m for m in MODULES[module] if m in MODULES}
+    assert firmware <= DRIVERS | LEAVES, "%s imports %s" % (module, sorted(firmware - DRIVERS - LEAVES))
+
+
+@pytest.mark.parametrize("module", sorted(LEAVES))
+def test_leaf_modules_import_no_firmware_module(module):
+    assert MODULES[module] <= PURE, "%s imports %s" % (module, sorted(MODULES[module] - PURE))
+
+
+def test_only_main_py_imports_the_controller():
+    users = {name for name, deps in MODULES.items() if "controller" in deps}
+    assert not users, "%s import controller: take shared names from a leaf module" % sorted(users)
+    assert "controller" in imports(FIRMWARE / "main.py")
+
+
+def test_no_library_module_imports_machine_or_time():
+    # main.py hands `machine` to wiring.build and the clock's ticks_diff to the Controller.
+    users = {name for name, deps in MODULES.items() if deps & {"machine", "time", "utime"}}
+    assert not users, sorted(users)
+
+
+def test_boot_py_stays_light_and_boards_are_data():
+    assert imports(FIRMWARE / "boot.py") <= {"machine"} | LEAVES
+    for board in sorted((ROOT / "boards").glob("*.py")):
+        assert not imports(board), board.name
+
+
+def test_whole_module_names_never_import_as():
+    files = sorted(FIRMWARE.rglob("*.py")) + sorted((ROOT / "boards").glob("*.py")) + sorted(
+        (ROOT / "host_tests" / "core").glob("*.py"))
+    aliased = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                aliased += ["%s: import %s as %s" % (path.relative_to(ROOT), a.name, a.asname)
+                            for a in node.names if a.asname]
+    assert not aliased, aliased
+
+
+def test_the_checks_see_what_they_claim():
+    # The walk finds imports inside functions (the controller loads its regulator that way),
+    # and a chain is reported in full.
+    assert {"regulator", "regulator_manifold", "topology"} <= MODULES["controller"]
+    assert reach("controller")["safe_state"] == ["controller", "limiter", "safe_state"]
