@@ -3,7 +3,7 @@ import micropython
 import faults
 import limits
 from limiter import Limiter
-from support import FILL, HOLD, VENT
+from scheduler import FILL, HOLD, VENT
 
 N = 3
 
