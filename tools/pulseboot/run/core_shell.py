@@ -2,7 +2,9 @@
 
 Each 25 ms tick it injects the faults that are due, reads the plant's sensors, presses
 the scripted buttons, calls Controller.step and applies the outputs to the plant, as
-main.py does on the chip with real drivers. About five times faster than the device
+main.py does on the chip with real drivers; once the controller is in maintenance mode
+(MODE held from power-on) it is stepped no more, as main.py's loop returns. About five
+times faster than the device
 shell, and it takes any board dict (tests draw chamber counts).
 """
 from pulseboot.fakeboard.clock import VirtualClock, ticks_diff
@@ -29,6 +31,7 @@ def run(scenario, on_tick=None):
     pending = list(scenario.plant_faults)
     duration_ms = scenario.duration_ms
     t = 0
+    repl = False  # maintenance mode: main.py's loop has returned, the outputs stay as it left them
     while t <= duration_ms:
         inject_due(pending, t, plant)
         plant.read_sensors(readings)
@@ -36,9 +39,14 @@ def run(scenario, on_tick=None):
         for start, end, bit in spans:
             if start <= t < end:
                 raw |= bit
-        ctrl.step(clock.ticks_ms(), readings, raw)
-        rec.tick(t, ctrl.state, ctrl.program, ctrl.fault, ctrl.pump, ctrl.pressure, ctrl.peak, ctrl.inlet,
-                 ctrl.vent, ctrl.session_left_ms)
+        if not repl:
+            ctrl.step(clock.ticks_ms(), readings, raw)
+            repl = ctrl.maintenance
+        if repl:
+            rec.row(t, "REPL", ctrl.program, ctrl.fault, ctrl.pump, ctrl.pressure, ctrl.inlet, ctrl.vent)
+        else:
+            rec.tick(t, ctrl.state, ctrl.program, ctrl.fault, ctrl.pump, ctrl.pressure, ctrl.peak, ctrl.inlet,
+                     ctrl.vent, ctrl.session_left_ms)
         if shared_exhaust:
             exhaust = fw_topology.exhaust_valves(ctrl.inlet, ctrl.vent, valve_open)
             plant.step(tick, ctrl.pump, valve_open, ctrl.vent, exhaust)

@@ -35,13 +35,16 @@ def button_spans(presses):
     for p in presses:
         if p.button not in BUTTONS:
             raise ValueError("unknown button %r; allowed: %s" % (p.button, ", ".join(BUTTONS)))
-        spans.append((p.at_ms, p.at_ms + (HOLD_MS if p.long else TAP_MS), 1 << BUTTONS.index(p.button)))
+        spans.append((p.at_ms, press_end_ms(p), 1 << BUTTONS.index(p.button)))
     return spans
 
 
 def press_end_ms(press):
-    """When the button of a Press is let go."""
-    return press.at_ms + (HOLD_MS if press.long else TAP_MS)
+    """When the button of a Press is let go: `long` is True (HOLD_MS), False (TAP_MS) or,
+    for tests, how long it is held in ms."""
+    if press.long is True or press.long is False:
+        return press.at_ms + (HOLD_MS if press.long else TAP_MS)
+    return press.at_ms + press.long
 
 
 def press_clash(presses):
@@ -179,8 +182,8 @@ class Recorder:
     def _state_changed(self, t, state, session_left_ms):
         faults = fw.faults
         was, self._state = self._state, state
-        if was != faults.RUNNING and was != faults.PAUSED or state == faults.RUNNING or state == faults.PAUSED:
-            return
+        if was not in (faults.RUNNING, faults.PAUSED) or state in (faults.RUNNING, faults.PAUSED):
+            return  # not a session that ends here
         if state == faults.IDLE:
             reason = SESSION_TIME_UP if session_left_ms <= 0 else SESSION_STOPPED
         else:
