@@ -12,7 +12,6 @@ from pulseboot import cli, fw
 from pulseboot import run as simulation
 from pulseboot.cli import sim as sim_cli
 from pulseboot.plant import PRESETS
-from pulseboot.report.analysis import Recorder as Waves
 from pulseboot.report.trace import read_trace
 
 BOARDS = fw.board_names()
@@ -67,6 +66,7 @@ def test_a_level_within_range_is_not_lowered(capsys):
     assert summary["level_requested_mmhg"] == summary["level_mmhg"] == 50
     assert summary["level_lowered_by"] is None
     code, out, _ = run(capsys, "sim", "--level", 50, "--duration", 30, "--shell", "core")
+    assert code == 0
     assert "lowered" not in out and "level 50 mmHg" in out
 
 
@@ -153,6 +153,7 @@ def test_a_wave_cut_short_by_the_session_end_is_not_the_last_full_wave(capsys):
     peaks = summary["peaks_mmhg"]
     assert all(abs(p - t) <= 3 for p, t in zip(peaks, summary["targets_mmhg"], strict=True)), peaks
     code, out, _ = run(capsys, "sim", *args)
+    assert code == 0
     rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
     assert [float(r[2]) for r in rows] == peaks
 
@@ -191,6 +192,7 @@ def test_plot_marks_the_session_end(capsys, tmp_path):
 def test_summary_has_the_peaks_of_the_last_full_wave_as_the_text_report(capsys):
     summary = summary_of(capsys, "--duration", 120)
     code, out, _ = run(capsys, "sim", "--duration", 120)
+    assert code == 0
     rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
     assert summary["peaks_mmhg"] == [float(r[2]) for r in rows]
     assert all(abs(p - t) <= 3 for p, t in zip(summary["peaks_mmhg"], summary["targets_mmhg"], strict=True))
@@ -294,7 +296,7 @@ def test_a_big_trace_is_announced_with_its_size_before_the_run(capsys, tmp_path,
 
     monkeypatch.setattr(simulation, "simulate", stop)
     path = tmp_path / "day.csv"
-    code, _, err = run(capsys, "sim", "--board", "esp32s3-8ch", "--duration", 86400, "--trace", path)
+    _, _, err = run(capsys, "sim", "--board", "esp32s3-8ch", "--duration", 86400, "--trace", path)
     first = err.splitlines()[0]
     assert first.startswith(f"pulseboot sim: the trace {path} will be about ") and " MB (" in first
     assert "3,456,001 rows" in first

@@ -194,8 +194,8 @@ def _check_writable(flag, path):
     """Fail before a long run, not after it; creates missing parent folders."""
     where = _existing_ancestor(path)
     if not where.is_dir():  # a regular file where a folder should be: mkdir would say "File exists"
-        raise UsageError(f"{flag} {path!r}: cannot write there ({os.strerror(errno.ENOTDIR)}: {str(where)!r} is a file); "
-                         "expected a writable file path")
+        raise UsageError(f"{flag} {path!r}: cannot write there ({os.strerror(errno.ENOTDIR)}: "
+                         f"{str(where)!r} is a file); expected a writable file path")
     try:
         pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab"):
