@@ -7,7 +7,10 @@ every row exactly. After changing a board file or a pattern, print the tables wi
 
 and paste them into the README.
 """
+import sys
+
 from . import fw, pins
+from .cli.common import os_error_line, quiet_exit_on_closed_stdout, stdout_gone
 from .fw import faults
 
 import led as _led  # firmware/lib, importable once fw is loaded
@@ -168,10 +171,22 @@ def led_table():
 
 
 def main():
-    for name in fw.board_names():
-        print("#### `%s`\n\n%s\n" % (name, wiring_table(fw.load_board(name))))
-    print(led_table())
+    """Print the tables; `| head` and a full disk end it with no traceback (exit 1)."""
+    try:
+        for name in fw.board_names():
+            print("#### `%s`\n\n%s\n" % (name, wiring_table(fw.load_board(name))))
+        print(led_table())
+        sys.stdout.flush()
+    except BrokenPipeError as e:
+        if stdout_gone():
+            return quiet_exit_on_closed_stdout()
+        print("pulseboot.docs: %s" % os_error_line(e), file=sys.stderr)
+        return 1
+    except OSError as e:
+        print("pulseboot.docs: %s" % os_error_line(e), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

