@@ -7,8 +7,8 @@ import pytest
 from pulseboot import docs, fw, pins
 
 import hx710b
-import led as L
-from controller import STATE_NAMES
+import led
+from faults import STATE_NAMES
 from settings_io import SettingsKeeper
 
 README = (fw.ROOT / "README.md").read_text()
@@ -54,7 +54,7 @@ def test_readme_led_table_matches_the_patterns_for_every_state_and_fault_code():
     assert table == docs.led_table().splitlines(), HINT
     rows = docs.led_rows()
     # Every state's pattern, the settings-reset notice and every fault code, from the data.
-    assert len(docs.LED_WORDS) == len(L.PATTERNS) == STATE_NAMES.index("FAULT")  # a pattern per state but FAULT
+    assert len(docs.LED_WORDS) == len(led.PATTERNS) == STATE_NAMES.index("FAULT")  # a pattern per state but FAULT
     for state, (name, what) in enumerate(docs.LED_WORDS):
         assert any(r[0] == name and STATE_NAMES[state] in r[1] and r[2] == what for r in rows), name
     assert any(r[0] == docs.SETTINGS_RESET_WORDS[0] for r in rows)
@@ -76,10 +76,10 @@ def test_timing_text_expands_back_to_the_segments():
             out += [int(m.group(1)), int(m.group(2))] * int(m.group(3) or 1)
         return tuple(out)
 
-    for row, segments in zip(docs.led_rows(), L.PATTERNS):
+    for row, segments in zip(docs.led_rows(), led.PATTERNS):
         assert expand(row[3]) == segments
     notice = next(r for r in docs.led_rows() if r[0] == docs.SETTINGS_RESET_WORDS[0])
-    assert expand(notice[3]) == L.SETTINGS_RESET
+    assert expand(notice[3]) == led.SETTINGS_RESET
     for code in range(1, len(fw.faults.NAMES)):
         row = next(r for r in docs.led_rows() if fw.faults.NAMES[code] in r[1])
         assert expand(row[3]) == docs.fault_segments(code)

@@ -69,9 +69,9 @@ def test_no_module_imports_another_in_a_cycle():
             if dep == node:
                 continue
             if state.get(dep) == "open":
-                cycle.extend(path[path.index(dep):] + [dep])
+                cycle.extend([*path[path.index(dep):], dep])
                 return True
-            if dep not in state and visit(dep, path + [dep]):
+            if dep not in state and visit(dep, [*path, dep]):
                 return True
         state[node] = "done"
         return False
