@@ -56,8 +56,37 @@ def _sim_parser(buttons, presets, default_preset):
     p.option("--shell", "{device,core}", "one of " + ", ".join(SHELLS),
              "what runs: the unmodified main.py and drivers on fake pins, or the control core "
              "alone (default device)")
-    # Later options (--fault KIND[@SECONDS][:CHAMBER]) slot in here and in _sim_kwargs.
+    p.option("--fault", "KIND[:CHAMBER]@SECONDS", _fault_expect(),
+             "inject a physical fault at a simulated time (docs/SAFETY.md lists the kinds); CHAMBER counts "
+             "from 1, the most distal (default 1); repeatable. The firmware is never told",
+             action="append")
     return p
+
+
+def _fault_expect():
+    from pulseboot.run.scenario import FAULT_KINDS
+
+    return "KIND[:CHAMBER]@SECONDS with KIND one of " + ", ".join(FAULT_KINDS)
+
+
+def _fault(text, duration_s, chambers, board, run):
+    """A PlantFault from KIND[:CHAMBER]@SECONDS (chamber counted from 1 on the command line)."""
+    from pulseboot.run.scenario import FAULT_KINDS
+
+    what, at, seconds = text.partition("@")
+    kind, colon, chamber = what.partition(":")
+    if not at or kind not in FAULT_KINDS:
+        raise UsageError(f"--fault {text!r}: expected {_fault_expect()}")
+    if colon and not (chamber.isdigit() and 1 <= int(chamber) <= chambers):
+        raise UsageError(f"--fault {text!r}: chamber must be a whole number from 1 to {chambers} "
+                         f"(board {board}; 1 is the most distal)")
+    try:
+        at_s = float(seconds)
+    except ValueError:
+        at_s = math.nan
+    if not 0 <= at_s < duration_s:  # also false for nan
+        raise UsageError(f"--fault {text!r}: time must be seconds >= 0 and < the duration ({duration_s:g} s)")
+    return run.PlantFault(kind, round(at_s * 1000), int(chamber) - 1 if colon else 0)
 
 
 def _press_expect(buttons):
@@ -163,6 +192,9 @@ def _sim_kwargs(args, run, plant):
     if args.vm is not None:
         kw["vm"] = choose("vm", args.vm, run.VMS, "cpython")
     kw["shell"] = choose("shell", args.shell, run.SHELLS, "device")
+    if args.fault:
+        chambers = fw.load_board(board)["chambers"]
+        kw["plant_faults"] = [_fault(t, kw["duration_s"], chambers, board, run) for t in args.fault]
     return kw
 
 
@@ -303,6 +335,7 @@ def cmd_sim(argv):
             writer.close()
     full = waves.complete_cycles()
     result["peaks_mmhg"] = [round(p, 1) for p in full[-1].peak] if full else None
+    result["max_mmhg"] = round(waves.max_mmhg, 1)
     if recorder:
         from pulseboot.report.plot import plot
 
@@ -357,6 +390,9 @@ def _report(result, kw, wall_s, full, board_def, writer, args):
         print(f"  level {result['level_mmhg']:g} mmHg")
     _report_session(result)
     print(f"  hard limit {result['hard_limit_mmhg']:g} mmHg; cycles completed: {result['cycles']}")
+    for f in result["injected"]:
+        print(f"  injected {f['kind']} on chamber {f['chamber']} at {f['t_ms'] / 1000:.3f} s")
+    print(f"  highest true pressure in any chamber: {result['max_mmhg']:.1f} mmHg")
     if not result["faults"]:
         print("  faults: none")
     for f in result["faults"]:

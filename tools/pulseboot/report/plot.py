@@ -124,6 +124,10 @@ def plot(rec, path, summary, subtitle="", fmt="png"):
     if any(rec.fault):
         handles.append(Patch(color="red", alpha=0.25))
         labels.append("FAULT latched")
+    injected = summary.get("injected") or []
+    if injected:
+        handles.append(Line2D([], [], color="purple", ls=":", lw=1.5))
+        labels.append("fault injected")
     ends = summary.get("session_ends") or []
     if ends:
         handles.append(Line2D([], [], color="black", ls="-.", lw=1.2))
@@ -160,6 +164,14 @@ def plot(rec, path, summary, subtitle="", fmt="png"):
         for ax in axes:
             ax.axvspan(start, stop, color="red", alpha=0.12, lw=0)
         ax_p.text(start, top * 0.97, " FAULT " + code, color="darkred", va="top", fontsize=9)
+
+    for k, f in enumerate(injected):
+        x = f["t_ms"] / scale
+        for ax in axes:
+            ax.axvline(x, color="purple", ls=":", lw=1.5)
+        ax_p.text(x, top * (0.88 - 0.07 * (k % 3)), " %s, ch %d" % (f["kind"], f["chamber"]), color="purple",
+                  ha="left", va="top", fontsize=9, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8,
+                                                         "pad": 1})
 
     for session_end in ends:
         x = session_end["t_ms"] / scale

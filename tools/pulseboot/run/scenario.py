@@ -242,6 +242,7 @@ def summary(scenario, rec, final, sim_ms, shell):
         "hard_limit_mmhg": final["hard_limit"] / 10,
         "cycles": final["cycles"],
         "faults": rec.faults,
+        "injected": [{"kind": f.kind, "chamber": f.chamber + 1, "t_ms": f.at_ms} for f in scenario.plant_faults],
         "state": final["state"],
         "session_min": scenario.session_min,
         "session_ends": rec.session_ends,
