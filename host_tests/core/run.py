@@ -48,6 +48,8 @@ def main():
                 failed += 1
                 print("FAIL %s::%s: %s %s" % (fname, name, type(e).__name__, e))
                 sys.print_exception(e)
+            if "support" in sys.modules:
+                sys.modules["support"].remove_files()  # the settings files a test wrote
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed or not passed else 0)
 

@@ -107,16 +107,31 @@ _files = [0]
 _RUN = os.getpid() if hasattr(os, "getpid") else int.from_bytes(os.urandom(4), "little")
 
 
-def fresh_path(kind):
-    """A path under /tmp for a settings file of this run, with no file, .bak or .tmp there."""
-    _files[0] += 1
-    path = "/tmp/pulseboot-%s-%d-%d.json" % (kind, _RUN, _files[0])
+_made = []  # paths fresh_path() gave out and remove_files() has not removed yet
+
+
+def _remove(path):
     for suffix in ("", ".bak", ".tmp"):
         try:
             os.remove(path + suffix)
         except OSError:
             pass
+
+
+def fresh_path(kind):
+    """A path under /tmp for a settings file of this run, with no file, .bak or .tmp there."""
+    _files[0] += 1
+    path = "/tmp/pulseboot-%s-%d-%d.json" % (kind, _RUN, _files[0])
+    _remove(path)
+    _made.append(path)
     return path
+
+
+def remove_files():
+    """Delete what fresh_path() named, with its .bak and .tmp: a test run leaves nothing in
+    /tmp. Called after every test (conftest.py under pytest, run.py under MicroPython)."""
+    while _made:
+        _remove(_made.pop())
 
 
 def write(path, text):
