@@ -13,9 +13,9 @@ import crashlog
 import wiring
 import faults
 import hx710b
-import led as L
+import led
 import pytest
-from controller import FAULT, IDLE, PAUSED, RUNNING, ZEROING
+from faults import FAULT, IDLE, PAUSED, RUNNING, ZEROING
 from hypothesis import given
 from hypothesis import strategies as st
 from pulseboot import docs, fw
@@ -328,7 +328,7 @@ def test_the_readme_bench_snippet_reads_the_sensors_from_main_pys_drivers():
     assert len(printed) == 100 and all(len(readings) == 8 and len(counts) == 8 for readings, counts in printed)
 
 
-FAULT_FLASH_GAP_MS = L.FAULT_ON_MS + 25  # into the gap after the first flash
+FAULT_FLASH_GAP_MS = led.FAULT_ON_MS + 25  # into the gap after the first flash
 
 
 def test_an_led_wired_active_low_is_dark_from_the_start_and_lit_on_low():
@@ -355,11 +355,11 @@ def test_an_led_wired_active_low_is_dark_from_the_start_and_lit_on_low():
 def led_trace(state, fault, ms=6000):
     levels = []
     buzz = []
-    led = L.Led(levels.append, buzz.append)
+    lamp = led.Led(levels.append, buzz.append)
     seen = []
     for _ in range(ms // 25):
-        led.update(25, state, fault)
-        seen.append(led.level)
+        lamp.update(25, state, fault)
+        seen.append(lamp.level)
     return seen, buzz
 
 
@@ -371,7 +371,7 @@ def test_led_patterns_are_distinct_for_every_state_and_fault_code():
         seen, _ = led_trace(FAULT, code)
         patterns[("fault", code)] = tuple(seen)
         # N flashes, then the pause: count rising edges in one period
-        period = (code * (L.FAULT_ON_MS + L.FAULT_OFF_MS) + L.FAULT_PAUSE_MS) // 25
+        period = (code * (led.FAULT_ON_MS + led.FAULT_OFF_MS) + led.FAULT_PAUSE_MS) // 25
         one = seen[:period]
         assert sum(1 for a, b in zip([0, *one], one) if b and not a) == code
     assert len(set(patterns.values())) == len(patterns)
@@ -385,10 +385,10 @@ def test_buzzer_sounds_only_the_fault_pattern():
     assert not any(buzz)
     levels = []
     buzz = []
-    led = L.Led(levels.append, buzz.append)
-    led.update(25, FAULT, faults.SENSOR)
+    lamp = led.Led(levels.append, buzz.append)
+    lamp.update(25, FAULT, faults.SENSOR)
     assert buzz[-1] == 1
-    led.update(25, IDLE, 0)  # cleared while the flash was on: the buzzer stops too
+    lamp.update(25, IDLE, 0)  # cleared while the flash was on: the buzzer stops too
     assert buzz[-1] == 0 and levels[-1] == 1
 
 

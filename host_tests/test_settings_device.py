@@ -12,7 +12,7 @@ from pulseboot import docs, fw, run
 from pulseboot.run import device_shell
 from pulseboot.report.analysis import Recorder
 
-import led as L
+import led
 from controller import Controller
 from settings_io import SettingsKeeper
 
@@ -63,7 +63,7 @@ class Watch:
 
 def notice_levels(ticks):
     """The LED level at each 25 ms tick of the settings-reset pattern (from led.py's data)."""
-    segments = L.SETTINGS_RESET
+    segments = led.SETTINGS_RESET
     period = sum(segments)
     out = []
     for k in range(ticks):
@@ -80,7 +80,7 @@ def notice_levels(ticks):
     return out
 
 
-NOTICE_TICKS = L.SETTINGS_RESET_MS // TICK
+NOTICE_TICKS = led.SETTINGS_RESET_MS // TICK
 
 
 def flash_with(tmp_path, files):
@@ -166,9 +166,9 @@ def test_a_bad_settings_file_boots_on_safe_defaults_shows_it_and_is_left_untouch
 
 
 def test_the_indication_is_distinct_from_every_other_led_pattern():
-    seg = L.SETTINGS_RESET
-    assert L.SETTINGS_RESET_MS >= 3000  # a few seconds: long enough to be noticed
-    assert all(seg != p for p in L.PATTERNS)
+    seg = led.SETTINGS_RESET
+    assert led.SETTINGS_RESET_MS >= 3000  # a few seconds: long enough to be noticed
+    assert all(seg != p for p in led.PATTERNS)
     ons = seg[0::2]
     assert max(ons) >= 500 and sorted(ons)[0] < 200  # a long flash and short ones: unlike any state
     for code in range(1, len(fw.faults.NAMES)):

@@ -7,7 +7,7 @@ import re
 
 import buttons
 import faults
-import led as L
+import led
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -133,14 +133,14 @@ def test_a_sensor_fault_latches_safe_and_the_loop_keeps_feeding_the_watchdog(mon
     assert result["ended"] == "duration" and result["crash_log"] == ""
     assert rec.fault_rows > 1000 and rec.unsafe_fault_rows == 0  # read at the pins
     assert result["ctrl"].limiter.fault_chamber == 2
-    # The LED: steady on while running, then the SENSOR fault's pattern (L.FAULT_* figures)
+    # The LED: steady on while running, then the SENSOR fault's pattern (led.FAULT_* figures)
     # from the tick the fault latched: one 150 ms flash, then dark to the end of the period.
     fault_ms = result["faults"][0]["t_ms"]
     assert all(on for t, on in leds if fault_ms - 5000 <= t < fault_ms)
-    period = faults.SENSOR * (L.FAULT_ON_MS + L.FAULT_OFF_MS) + L.FAULT_PAUSE_MS
+    period = faults.SENSOR * (led.FAULT_ON_MS + led.FAULT_OFF_MS) + led.FAULT_PAUSE_MS
     after = [(t, on) for t, on in leds if t >= fault_ms]
     assert len(after) > 1000 and after[0] == (fault_ms, True)
-    assert all(on == ((t - fault_ms) % period < L.FAULT_ON_MS) for t, on in after), after[:100]
+    assert all(on == ((t - fault_ms) % period < led.FAULT_ON_MS) for t, on in after), after[:100]
 
 
 def test_mode_held_at_power_up_leaves_outputs_safe_and_the_repl_free():
