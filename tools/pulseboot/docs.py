@@ -13,7 +13,8 @@ from . import fw, pins
 from .cli.common import os_error_line, quiet_exit_on_closed_stdout, stdout_gone
 from .fw import faults
 
-import led as _led  # firmware/lib, importable once fw is loaded
+import led  # firmware/lib, importable once fw is loaded
+import safe_state
 
 
 def _gpio(pin):
@@ -45,10 +46,10 @@ def wiring_rows(board):
     active = board.get("valve_active", 1)
     rows.append(("Pump (PWM %g kHz)" % (board.get("pump_pwm_hz", 20000) / 1000), _gpio(board["pump_pin"]),
                  "gate of a logic-level N-MOSFET (low side), 10k pull-down; flyback diode across the pump"))
-    # Inlets are normally closed beside a vent per chamber; with a shared exhaust the
-    # chambers vent through them, so there they are normally open (wiring.py's defaults).
-    inlet_no = board.get("inlet_normally_open", "exhaust_pin" in board)
-    vent_no = board.get("vent_normally_open", True)
+    # Which valves are normally open, from the firmware's own safe-state definition (a valve
+    # a powered coil opens is normally closed): inlets, then the vents or the one exhaust.
+    _where, energise, _safe = safe_state.valves(board)
+    normally_open = [e == 0 for e in energise]
     if board.get("valve_driver") == "74hc595":
         rows.append(("74HC595 SER (serial data)", _gpio(board["shift_data_pin"]),
                      "SER (pin 14) of register #1; QH' (pin 9) of each register feeds SER of the next"))
@@ -59,17 +60,18 @@ def wiring_rows(board):
                      "/OE (pin 13) of every register, 10k pull-up to 3V3: outputs off until the firmware "
                      "has latched a safe pattern; /SRCLR (pin 10) to 3V3"))
         for i, bit in enumerate(board["inlet_bits"]):
-            rows.append(("%s inlet valve" % _chamber(i, n), _shift_output(bit), _valve_notes(inlet_no, active)))
+            rows.append(("%s inlet valve" % _chamber(i, n), _shift_output(bit), _valve_notes(normally_open[i], active)))
         for i, bit in enumerate(board["vent_bits"]):
-            rows.append(("%s vent valve" % _chamber(i, n), _shift_output(bit), _valve_notes(vent_no, active)))
+            rows.append(("%s vent valve" % _chamber(i, n), _shift_output(bit),
+                         _valve_notes(normally_open[n + i], active)))
     else:
         for i, pin in enumerate(board["inlet_pins"]):
-            rows.append(("%s inlet valve" % _chamber(i, n), _gpio(pin), _valve_notes(inlet_no, active)))
+            rows.append(("%s inlet valve" % _chamber(i, n), _gpio(pin), _valve_notes(normally_open[i], active)))
         for i, pin in enumerate(board.get("vent_pins", ())):
-            rows.append(("%s vent valve" % _chamber(i, n), _gpio(pin), _valve_notes(vent_no, active)))
+            rows.append(("%s vent valve" % _chamber(i, n), _gpio(pin), _valve_notes(normally_open[n + i], active)))
         if "exhaust_pin" in board:
             rows.append(("Exhaust valve (manifold)", _gpio(board["exhaust_pin"]),
-                         _valve_notes(board.get("exhaust_normally_open", True), active)))
+                         _valve_notes(normally_open[n], active)))
     if board.get("sensor", "hx710b") == "hx710b":
         rows.append(("HX710B SCK (clock)", _gpio(board["sensor_clk_pin"]), "SCK of every sensor module (shared)"))
         manifold = board.get("sensor_at", "chamber") == "manifold"
@@ -144,8 +146,8 @@ def fault_segments(code):
     """The on/off pairs of fault `code`, as led.py plays them."""
     pairs = []
     for i in range(code):
-        pairs.append(_led.FAULT_ON_MS)
-        pairs.append(_led.FAULT_OFF_MS + (_led.FAULT_PAUSE_MS if i == code - 1 else 0))
+        pairs.append(led.FAULT_ON_MS)
+        pairs.append(led.FAULT_OFF_MS + (led.FAULT_PAUSE_MS if i == code - 1 else 0))
     return tuple(pairs)
 
 
@@ -153,10 +155,10 @@ def led_rows():
     """(LED, when, looks like, ms) for every state, the settings-reset notice and every fault code."""
     rows = []
     for state, (name, what) in enumerate(LED_WORDS):
-        rows.append((name, "`%s`" % faults.STATE_NAMES[state], what, _timing(_led.PATTERNS[state])))
+        rows.append((name, "`%s`" % faults.STATE_NAMES[state], what, _timing(led.PATTERNS[state])))
     name, what = SETTINGS_RESET_WORDS
     rows.append((name, "the first %g s after start-up, when the saved settings were unusable and defaults run"
-                 % (_led.SETTINGS_RESET_MS / 1000), what, _timing(_led.SETTINGS_RESET)))
+                 % (led.SETTINGS_RESET_MS / 1000), what, _timing(led.SETTINGS_RESET)))
     for code in range(1, len(faults.NAMES)):
         flashes = "1 short flash" if code == 1 else "%d short flashes" % code
         rows.append(("fault %d" % code, "`FAULT` `%s`" % faults.NAMES[code], "%s, then a pause" % flashes,
