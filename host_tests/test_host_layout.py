@@ -6,7 +6,9 @@ import pathlib
 from pulseboot import fw
 
 PACKAGE = fw.ROOT / "tools" / "pulseboot"
-FOLDERS = {"cli", "plant", "run", "fakeboard", "report", "safety"}
+# twin: the live terminal view of a boot and pulseboot twin's app (Textual), apart from report/,
+# which writes files after a run.
+FOLDERS = {"cli", "plant", "run", "fakeboard", "report", "safety", "twin"}
 # Files at the top: one job each, used by several folders or by one command alone.
 TOP = {"__init__.py", "fw.py", "installed.py", "build.py", "flash.py", "bench.py", "docs.py", "pins.py"}
 

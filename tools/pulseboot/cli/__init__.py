@@ -22,6 +22,7 @@ COMMANDS = {
     "flash": ("flash", "build, copy onto a board with mpremote and reset (pulseboot flash --port PORT)"),
     "bench": ("bench", "measure tick time, allocation, heap, bundle size and simulator speed"),
     "faults": ("faults", "inject every fault on every board and phase, check each run's bounds (--quick)"),
+    "twin": ("twin", "the firmware against the plant in real time, in the terminal; keys are the buttons"),
 }
 
 

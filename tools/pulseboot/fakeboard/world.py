@@ -277,6 +277,21 @@ class World:
     def vent_open(self):
         return list(self.sample()[5])
 
+    def press(self, bit, start_ms, end_ms):
+        """Hold the buttons of `bit` from start_ms to end_ms of virtual time: a press decided
+        while the board runs (the twin's keys), beside the spans given at the start. A start
+        already past begins at the next step of virtual time. Spans that have ended are
+        dropped here (only here: a scripted run never calls this)."""
+        t = self.clock.elapsed_ms
+        self.spans = [s for s in self.spans if s[1] > t]
+        self.spans.append((start_ms, end_ms, bit))
+        if start_ms < self._press_until:
+            self._press_until = start_ms  # advance() looks at the buttons again from then
+
+    def buttons_held(self):
+        """The buttons held now, a bitmask in BUTTON_NAMES order (what the pins read)."""
+        return self._mask if self._mask > 0 else 0
+
     def led_on(self):
         p = self.board["led_pin"]
         if p in self.pixels:
