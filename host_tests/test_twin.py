@@ -146,6 +146,18 @@ def _pressure(view, chamber=1):
     return float(re.search(r"(-?\d+\.\d) /", view.line("chamber-%d" % chamber)).group(1))
 
 
+def test_quitting_removes_the_temporary_flash():
+    async def scenario():
+        app = TwinApp(twin(), speed=FAST, step_s=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.advance(100)
+            assert os.path.isdir(app.twin.root)
+            await pilot.press("q")
+        assert not os.path.exists(app.twin.root) and app.twin.ended == "stopped"
+
+    asyncio.run(scenario())
+
+
 def test_keys_start_pause_resume_stop_mode_and_level_as_a_user_sees_them():
     async def scenario():
         app = TwinApp(twin(), speed=FAST, step_s=None)

@@ -138,4 +138,4 @@ class TwinApp(App):
         self.exit()
 
     def on_unmount(self):
-        self.twin.stop()  # however the app ends
+        self.twin.close()  # however the app ends: the firmware stopped, its temporary flash removed
