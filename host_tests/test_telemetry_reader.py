@@ -15,6 +15,8 @@ class Ctrl:
         self.inlet = [1] + [0] * (n - 1)
         self.vent = [0] * n
         self.session_left_ms = 1_200_000
+        self.session_ms = 1_800_000
+        self.cycles = 12
 
     def level_in_use(self):
         return 450
@@ -35,7 +37,7 @@ def test_a_line_reads_back_as_a_trace_row(n):
     t, state, program, fault, pump, p, s, inlet, vent = sample.row
     assert (t, state, program, fault, pump, p) == (100, "RUNNING", "gradient", "", 100, None)
     assert s == [45.0 - 5 * i for i in range(n)] and inlet == [1] + [0] * (n - 1) and vent == [0] * n
-    assert sample.level_dmmhg == 450 and sample.left_s == 1200
+    assert sample.level_dmmhg == 450 and sample.left_s == 1200 and sample.session_min == 30 and sample.cycles == 12
 
 
 def test_pieces_of_any_size_give_the_same_rows():

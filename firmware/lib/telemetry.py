@@ -5,14 +5,15 @@
 #
 # Format, version 1: ASCII, one line, fixed width for a given chamber count N, every field
 # a zero-padded integer, comma-separated after the tag:
-#   PB1,tttttttttt,s,pp,llll,ff,uuu,+pppp,...(N),iii,vvv,LLLL*CS\n
+#   PB1,tttttttttt,s,pp,llll,ff,uuu,+pppp,...(N),iii,vvv,LLLL,mm,ccccc*CS\n
 #   t   ms since the loop started, 10 digits (wraps after 2**30)
 #   s   state: faults.STATE_NAMES index; pp: program, programs.NAMES index
 #   l   the level in use, dmmHg; ff: fault, faults.NAMES index (00: none)
 #   u   pump duty, %; +pppp / -pppp: each chamber's reading after zeroing, dmmHg, chamber 1
 #       (distal) first, clamped to +-9999
 #   iii, vvv   bit masks of fed and of vented chambers, chamber 1 = bit 0
-#   LLLL  seconds left in the session
+#   LLLL  seconds left in the session; mm: the session's length, minutes
+#   ccccc cycles completed (modulo 100000)
 #   CS  two upper-case hex digits: the sum of every byte before '*', modulo 256
 # Anything else on the port (console lines) does not start with "PB1,".
 from micropython import const
@@ -31,7 +32,7 @@ _MAX_P = const(9999)
 
 def line_length(chambers):
     """Bytes in one line for this many chambers."""
-    return 4 + 11 + 2 + 3 + 5 + 3 + 4 + 6 * chambers + 4 + 4 + 5 - 1 + 4
+    return 4 + 11 + 2 + 3 + 5 + 3 + 4 + 6 * chambers + 4 + 4 + 5 + 3 + 6 - 1 + 4
 
 
 class Telemetry:
@@ -102,6 +103,8 @@ class Telemetry:
         i = self._put(i, fed, 3)
         i = self._put(i, vented, 3)
         i = self._put(i, ctrl.session_left_ms // 1000, 4)
+        i = self._put(i, ctrl.session_ms // 60000, 2)
+        i = self._put(i, ctrl.cycles % 100000, 5)
         i -= 1  # the last comma becomes the checksum's star
         total = 0
         for k in range(i):

@@ -18,6 +18,8 @@ class Ctrl:
         self.inlet = [0] * chambers
         self.vent = [1] * chambers
         self.session_left_ms = 1799999
+        self.session_ms = 1800000
+        self.cycles = 3
         self._level = 550
 
     def level_in_use(self):
@@ -66,7 +68,7 @@ def test_a_line_every_four_ticks_in_the_documented_format():
         tm.tick(25, ctrl)
     assert len(port.lines) == 2 and tm.lines == 2
     line = port.lines[0]
-    assert line.startswith(b"PB1,0000000100,2,01,0550,00,100,+0452,+0401,-0003,+0000,002,012,1799*"), line
+    assert line.startswith(b"PB1,0000000100,2,01,0550,00,100,+0452,+0401,-0003,+0000,002,012,1799,30,00003*"), line
     assert checksum(line), line
     assert len(line) == telemetry.line_length(4)  # every line of a board is as long
     assert port.lines[1].startswith(b"PB1,0000000200,")
@@ -85,7 +87,7 @@ def test_every_value_round_trips_through_the_digits():
     tm.tick(25, ctrl)
     fields = port.lines[0].split(b"*")[0].split(b",")
     assert [int(f) for f in fields[7:15]] == values
-    assert int(fields[-1]) == 0 and len(fields) == 18
+    assert int(fields[-3]) == 0 and len(fields) == 20
     assert len(port.lines[0]) == telemetry.line_length(8)
 
 

@@ -12,7 +12,7 @@ import collections
 from pulseboot.fw import faults, programs
 
 TAG = b"PB1,"
-FIXED = 9  # values besides the chamber readings: t, state, program, level, fault, pump, in, vent, left
+FIXED = 11  # values besides the readings: t, state, program, level, fault, pump, in, vent, left, session, cycles
 _MAX_LINE = 4096  # a run of bytes with no newline this long is noise: dropped
 LINE_MS = 100  # the firmware sends a line every 4 ticks of 25 ms
 
@@ -20,12 +20,14 @@ LINE_MS = 100  # the firmware sends a line every 4 ticks of 25 ms
 class Sample:
     """One telemetry line: the row, and what the row has no column for."""
 
-    __slots__ = ("left_s", "level_dmmhg", "row")
+    __slots__ = ("cycles", "left_s", "level_dmmhg", "row", "session_min")
 
-    def __init__(self, row, level_dmmhg, left_s):
+    def __init__(self, row, level_dmmhg, left_s, session_min, cycles):
         self.row = row
         self.level_dmmhg = level_dmmhg
         self.left_s = left_s
+        self.session_min = session_min
+        self.cycles = cycles
 
 
 def parse(line):
@@ -48,13 +50,13 @@ def parse(line):
         return None
     t, state, program, level, fault, pump = values[:6]
     readings = values[6:6 + n]
-    fed, vented, left = values[6 + n:]
+    fed, vented, left, session_min, cycles = values[6 + n:]
     if not (0 <= state < len(faults.STATE_NAMES) and 0 <= program < len(programs.NAMES)
             and 0 <= fault < len(faults.NAMES) and 0 <= pump <= 100 and fed >> n == 0 and vented >> n == 0):
         return None
     row = (t, faults.STATE_NAMES[state], programs.NAMES[program], faults.NAMES[fault], pump, None,
            [r / 10 for r in readings], [(fed >> i) & 1 for i in range(n)], [(vented >> i) & 1 for i in range(n)])
-    return Sample(row, level, left)
+    return Sample(row, level, left, session_min, cycles)
 
 
 class Reader:
