@@ -16,6 +16,7 @@ from pulseboot.cli.common import UsageError, os_error_line, quiet_exit_on_closed
 # command -> (module in this package, one line of help). Modules load only when asked for.
 COMMANDS = {
     "sim": ("sim", "run the firmware against the simulated plant (pulseboot sim --help)"),
+    "plot": ("plot", "draw a saved trace (sim or bench): pulseboot plot TRACE.csv [--out FILE]"),
     "programs": ("programs", "list therapy programs: targets and timings"),
     "boards": ("boards", "list board profiles: chip, chambers, valve topology, hard limit"),
     "build": ("build", "compile the firmware with mpy-cross into build/ (pulseboot build --board NAME)"),

@@ -3,6 +3,7 @@ one-line form of an OS error."""
 import argparse
 import errno
 import os
+import pathlib
 import select
 import sys
 
@@ -102,3 +103,35 @@ def quiet_exit_on_closed_stdout():
     except (AttributeError, OSError, ValueError):
         pass
     return 1
+
+
+def same_file(a, b):
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either does not exist yet
+        return False
+
+
+def existing_ancestor(path):
+    """The nearest folder (or whatever stands there) above path that exists."""
+    p = pathlib.Path(os.path.abspath(path)).parent
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def check_writable(flag, path):
+    """Fail before a long run, not after it; creates missing parent folders."""
+    where = existing_ancestor(path)
+    if not where.is_dir():  # a regular file where a folder should be: mkdir would say "File exists"
+        raise UsageError(f"{flag} {path!r}: cannot write there ({os.strerror(errno.ENOTDIR)}: "
+                         f"{str(where)!r} is a file); expected a writable file path")
+    try:
+        pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab"):
+            pass
+    except OSError as e:
+        raise UsageError(f"{flag} {path!r}: cannot write there ({e.strerror or e}); "
+                         "expected a writable file path") from None

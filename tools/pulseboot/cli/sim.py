@@ -3,10 +3,8 @@
 Every bad value is a one-line UsageError naming what is wrong and what is allowed, and
 every check that can fail is made before the run and before any file is touched.
 """
-import errno
 import json
 import math
-import os
 import pathlib
 import shutil
 import sys
@@ -14,6 +12,9 @@ import time
 
 from pulseboot import fw
 from pulseboot.cli.common import Parser, UsageError, choose
+from pulseboot.cli.common import check_writable as _check_writable
+from pulseboot.cli.common import existing_ancestor as _existing_ancestor
+from pulseboot.cli.common import same_file as _same_file
 from pulseboot.report import fault_text, levels
 
 MAX_DURATION_S = 24 * 3600
@@ -185,6 +186,7 @@ def _sim_kwargs(args, run, plant):
         "duration_s": 600.0 if args.duration is None else _duration(args.duration),
         "seed": 0 if args.seed is None else _seed(args.seed),
     }
+    args.plant_label = kw["plant"]
     if args.session_min is not None:
         kw["session_min"] = _session_min(args.session_min)
     if args.press:
@@ -203,38 +205,6 @@ def _plot_format(path):
     if ext not in PLOT_FORMATS:
         raise UsageError(f"--plot {path!r}: expected {_plot_expect()} (the extension picks the format)")
     return ext
-
-
-def _same_file(a, b):
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # either does not exist yet
-        return False
-
-
-def _existing_ancestor(path):
-    """The nearest folder (or whatever stands there) above path that exists."""
-    p = pathlib.Path(os.path.abspath(path)).parent
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    return p
-
-
-def _check_writable(flag, path):
-    """Fail before a long run, not after it; creates missing parent folders."""
-    where = _existing_ancestor(path)
-    if not where.is_dir():  # a regular file where a folder should be: mkdir would say "File exists"
-        raise UsageError(f"{flag} {path!r}: cannot write there ({os.strerror(errno.ENOTDIR)}: "
-                         f"{str(where)!r} is a file); expected a writable file path")
-    try:
-        pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "ab"):
-            pass
-    except OSError as e:
-        raise UsageError(f"{flag} {path!r}: cannot write there ({e.strerror or e}); "
-                         "expected a writable file path") from None
 
 
 def _size(n):
@@ -282,15 +252,35 @@ def _check_outputs(args, chambers, kw):
         print(note, file=sys.stderr)
 
 
-def _fan_out(consumers):
-    if len(consumers) < 2:
-        return consumers[0] if consumers else None
+def _fan_out(plain, annotated, annotate):
+    """One on_tick for every consumer: `plain` ones take the row, `annotated` ones the row,
+    the buttons held and the events of that tick (report.events.Annotator)."""
+    if not annotated:
+        if len(plain) < 2:
+            return plain[0] if plain else None
 
     def on_tick(row):
-        for consumer in consumers:
+        for consumer in plain:
             consumer(row)
+        if annotated:
+            buttons, items = annotate(row[0])
+            for consumer in annotated:
+                consumer(row, buttons, items)
 
     return on_tick
+
+
+def _annotator(kw, board_def, run, label):
+    """The buttons and events columns of this run (report/events.py)."""
+    from pulseboot.report.events import Annotator, Event
+    from pulseboot.run import scenario
+
+    presses = kw.get("presses")
+    spans = scenario.button_spans([run.Press("start", 0, False)] if presses is None else presses)
+    first = [("board", kw["board"]), ("plant", label), ("seed", kw["seed"]),
+             ("limit", min(board_def["hard_limit_dmmhg"], fw.limits.HARD_LIMIT_DMMHG) / 10)]
+    timed = [Event(f.at_ms, "inject", f"{f.kind}:{f.chamber + 1}") for f in kw.get("plant_faults", ())]
+    return Annotator(spans, first, timed)
 
 
 def cmd_sim(argv):
@@ -310,20 +300,22 @@ def cmd_sim(argv):
     _check_outputs(args, chambers, kw)
     writer = recorder = None
     waves = Waves()  # the last full wave's peaks, for the report and the summary
-    consumers = [waves]
+    annotated = []
     if args.plot:
-        from pulseboot.report.plot import Recorder
+        from pulseboot.report.timeline import Recorder
 
         recorder = Recorder(chambers, kw["duration_s"], run.TICK_MS)
-        consumers.append(recorder)
+        annotated.append(recorder)
     if args.trace:
         from pulseboot.report.trace import TraceWriter
 
         writer = TraceWriter(args.trace, chambers)
-        consumers.append(writer)
+        annotated.append(writer)
+    annotate = _annotator(kw, board_def, run, args.plant_label) if annotated else None
     try:
         t0 = time.perf_counter()
-        result = run.simulate(on_tick=_fan_out(consumers), **kw)
+        result = run.simulate(on_tick=_fan_out([waves], annotated, annotate),
+                              on_event=annotate.note if annotate else None, **kw)
         wall_s = time.perf_counter() - t0
     except ValueError as e:
         raise UsageError(str(e).splitlines()[0] if str(e) else "invalid simulation settings") from None
@@ -339,7 +331,7 @@ def cmd_sim(argv):
     if recorder:
         from pulseboot.report.plot import plot
 
-        plot(recorder, args.plot, result, f"plant {kw['plant']}, seed {kw['seed']}", _plot_format(args.plot))
+        plot(recorder, args.plot, result, f"plant {args.plant_label}, seed {kw['seed']}", _plot_format(args.plot))
     if args.summary:
         print(json.dumps(dict(result, wall_s=round(wall_s, 3))))
     else:
@@ -379,7 +371,7 @@ def _report_session(result):
 def _report(result, kw, wall_s, full, board_def, writer, args):
     n = result["chambers"]
     print(f"PulseBoot sim: program {result['program']} on {result['board']} ({n} chambers), "
-          f"plant {kw['plant']}, seed {kw['seed']}")
+          f"plant {args.plant_label}, seed {kw['seed']}")
     how = ("firmware/main.py and its drivers on fake pins" if result.get("shell") == "device"
            else "the control core alone")
     print(f"  simulated {result['sim_s']:.1f} s in {wall_s:.2f} s of wall time: {how}, {kw.get('vm', 'cpython')}")

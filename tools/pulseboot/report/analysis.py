@@ -75,6 +75,11 @@ class Recorder:
             self.cycles.append(cyc)
             self._open = None
 
+    @property
+    def current(self):
+        """The cycle in progress (a Cycle), or None between cycles."""
+        return self._open
+
     def complete_cycles(self):
         """The full waves: cycles that ended vented while the session kept running."""
         return [c for c in self.cycles if c.end_ms is not None and not c.cut]

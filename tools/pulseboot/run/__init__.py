@@ -38,7 +38,7 @@ def _program_index(program):
 
 def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=600.0,
              plant="small-leg", seed=0, presses=None, on_tick=None, params=None, board_def=None,
-             plant_faults=(), vm="cpython", shell=None, session_min=None):
+             plant_faults=(), vm="cpython", shell=None, session_min=None, on_event=None):
     """Simulate a session; returns the summary dict (see README, `--summary`).
 
     Tests may pass `params` (plant parameters) and `board_def` (a board dict) directly.
@@ -47,6 +47,8 @@ def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, durati
     `shell` is one of SHELLS; by default "device", or "core" when `board_def` is given
     (the device boots from a board file, and a board dict need not have one).
     `session_min` is the session length the firmware is given (None: its default).
+    `on_event(t_ms, key, value)` hears what the firmware decided beyond the rows (the wave's
+    targets, a session's end: scenario.Recorder), before the row of that tick.
     """
     if vm not in VMS:
         raise ValueError("unknown vm %r; allowed: %s" % (vm, ", ".join(VMS)))
@@ -62,7 +64,7 @@ def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, durati
     check_program_fits(board_def, index)
     level = 0 if level_mmhg is None else round(level_mmhg * 10)
     scenario = Scenario(board_def, index, level, int(duration_s * 1000), params or preset, seed, presses,
-                        plant_faults, session_min)
+                        plant_faults, session_min, on_event)
     if shell == "core":
         if vm != "cpython":
             raise ValueError("--vm micropython runs the device shell; the core shell runs in CPython "

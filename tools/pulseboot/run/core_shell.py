@@ -20,7 +20,7 @@ def run(scenario, on_tick=None):
     ctrl = fw_controller.Controller(board_def, ticks_diff, program=scenario.program, level=scenario.level,
                                     session_min=scenario.session_min)
     plant = scenario.plant()
-    rec = Recorder(plant, ctrl.chambers, on_tick)
+    rec = Recorder(plant, ctrl.chambers, on_tick, scenario.on_event)
     clock = VirtualClock()
     n = ctrl.chambers
     readings = [0] * plant.sensors

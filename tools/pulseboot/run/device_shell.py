@@ -70,7 +70,7 @@ def _run(scenario, on_tick, vm, flash_dir=None, flash_files=None, tail_ms=1000, 
     inject_due(pending, 0, plant)  # at power-on, before the firmware reads anything
     temporary = flash_dir is None
     root = tempfile.mkdtemp(prefix="pulseboot-flash-") if temporary else str(flash_dir)
-    rec = Recorder(plant, board["chambers"], on_tick)
+    rec = Recorder(plant, board["chambers"], on_tick, scenario.on_event)
     job = {"board": board, "plant": plant, "spans": scenario.spans, "pending": pending, "root": root,
            "main": str(main_path or MAIN), "boot": str(boot_path or BOOT), "stop_ms": scenario.duration_ms,
            "tail_ms": tail_ms, "end_ms": end_ms, "seed": scenario.seed}

@@ -96,11 +96,13 @@ class Scenario:
     """What a run is asked to do. program: an index into programs.PROGRAMS; level: dmmHg
     (0: the program's default); presses: Press records (None: START at 0); plant_faults:
     PlantFault records; session_min: the session length the firmware is given (None: its
-    default)."""
+    default); on_event: called as on_event(t_ms, key, value) with what the firmware decided at
+    that tick beyond a row's columns (Recorder: the wave's targets, a session's end)."""
 
     def __init__(self, board_def, program, level, duration_ms, params, seed=0, presses=None, plant_faults=(),
-                 session_min=None):
+                 session_min=None, on_event=None):
         self.board_def = board_def
+        self.on_event = on_event
         self.program = program
         self.level = level
         self.duration_ms = duration_ms
@@ -148,11 +150,14 @@ class Recorder:
     """What every shell reports at the end of each control tick becomes a row for on_tick:
         (t_ms, state, program, fault, pump %, p_true_mmhg, s_believed_mmhg, inlet, vent_open)
     and it keeps what the summary needs: the faults as they latched, the last wave's
-    targets and where each session ended and why."""
+    targets and where each session ended and why. on_event, if given, hears of the last two
+    as they happen, before that tick's row: on_event(t_ms, "targets", [mmHg per chamber]) when
+    a wave's targets change, on_event(t_ms, "end", reason) when a session ends."""
 
-    def __init__(self, plant, chambers, on_tick=None):
+    def __init__(self, plant, chambers, on_tick=None, on_event=None):
         self.plant = plant
         self.on_tick = on_tick
+        self.on_event = on_event
         self.faults = []  # [{"code", "t_ms"}]
         self.session_ends = []  # [{"t_ms", "reason"}], reason one of the SESSION_ texts
         self._state = fw.faults.ZEROING
@@ -175,6 +180,8 @@ class Recorder:
                 self.faults.append({"code": self._fault_names[fault], "t_ms": t})
             self._fault = fault
         if peak[0]:
+            if self.on_event is not None and any(a != b for a, b in zip(peak, self.targets)):
+                self.on_event(t, "targets", [v / 10 for v in peak])
             self.targets[:] = peak
         if self.on_tick is not None:
             self.row(t, self._states[state], program, fault, pump, pressure, inlet, vent)
@@ -189,6 +196,8 @@ class Recorder:
         else:
             reason = SESSION_FAULT if state == faults.FAULT else SESSION_RESET
         self.session_ends.append({"t_ms": t, "reason": reason})
+        if self.on_event is not None:
+            self.on_event(t, "end", reason)
 
     def row(self, t, state, program, fault, pump, pressure, inlet, vent):
         """A row; state a name, program/fault indices or None (no controller yet)."""
