@@ -17,6 +17,7 @@ from pulseboot.cli.common import UsageError, os_error_line, quiet_exit_on_closed
 COMMANDS = {
     "sim": ("sim", "run the firmware against the simulated plant (pulseboot sim --help)"),
     "plot": ("plot", "draw a saved trace (sim or bench): pulseboot plot TRACE.csv [--out FILE]"),
+    "fit": ("fit", "fit the plant to a recorded session: pulseboot fit TRACE.csv --bottle-ml N --out P.json"),
     "programs": ("programs", "list therapy programs: targets and timings"),
     "boards": ("boards", "list board profiles: chip, chambers, valve topology, hard limit"),
     "build": ("build", "compile the firmware with mpy-cross into build/ (pulseboot build --board NAME)"),

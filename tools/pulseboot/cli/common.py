@@ -135,3 +135,25 @@ def check_writable(flag, path):
     except OSError as e:
         raise UsageError(f"{flag} {path!r}: cannot write there ({e.strerror or e}); "
                          "expected a writable file path") from None
+
+
+def plant_preset(value, prefix=""):
+    """(PlantParams, label) of a plant preset name or a preset file (plant/from_json.py);
+    UsageError naming the problem (prefix: the flag, for commands with several plants)."""
+    from pulseboot.plant import PRESETS
+    from pulseboot.plant.from_json import PresetError, load
+
+    if value in PRESETS:
+        return PRESETS[value], value
+    allowed = f"allowed: {', '.join(sorted(PRESETS))}, or a preset file PRESET.json (pulseboot fit writes one)"
+    path = pathlib.Path(value)
+    if not (value.lower().endswith(".json") or path.exists()):
+        raise UsageError(f"{prefix}unknown plant {value!r}; {allowed}")
+    if not path.is_file():
+        why = "is a directory" if path.is_dir() else "no such file"
+        raise UsageError(f"{prefix}plant file {value!r}: {why}; {allowed}")
+    try:
+        params, name = load(path)
+    except PresetError as e:
+        raise UsageError(f"{prefix}plant file {value!r}: {e}") from None
+    return params, name or path.stem

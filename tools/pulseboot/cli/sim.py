@@ -11,7 +11,7 @@ import sys
 import time
 
 from pulseboot import fw
-from pulseboot.cli.common import Parser, UsageError, choose
+from pulseboot.cli.common import Parser, UsageError, choose, plant_preset
 from pulseboot.cli.common import check_writable as _check_writable
 from pulseboot.cli.common import existing_ancestor as _existing_ancestor
 from pulseboot.cli.common import same_file as _same_file
@@ -38,8 +38,8 @@ def _sim_parser(buttons, presets, default_preset):
     p.option("--session-min", "N", _session_expect(),
              f"session length in minutes, after which the firmware stops the session and idles "
              f"(default {LIMITS.SESSION_DEFAULT_MIN})")
-    p.option("--plant", "PRESET", "a plant preset, one of " + ", ".join(presets),
-             f"simulated plant preset (default {default_preset})")
+    p.option("--plant", "PRESET", "a plant preset, one of " + ", ".join(presets) + ", or a preset file PRESET.json",
+             f"simulated plant: a preset, or a preset file (pulseboot fit writes one) (default {default_preset})")
     p.option("--seed", "N", "an integer", "random seed of the plant (default 0)")
     p.option("--press", "BUTTON@SECONDS[:long]", _press_expect(buttons),
              "press a button at a simulated time; repeatable; without any, START is pressed at 0",
@@ -182,11 +182,13 @@ def _sim_kwargs(args, run, plant):
         "board": board,
         "program": program,
         "level_mmhg": None if args.level is None else _level(args.level, program),
-        "plant": choose("plant", args.plant, sorted(plant.PRESETS), plant.DEFAULT_PRESET),
+        "plant": plant.DEFAULT_PRESET if args.plant is None or args.plant not in plant.PRESETS else args.plant,
         "duration_s": 600.0 if args.duration is None else _duration(args.duration),
         "seed": 0 if args.seed is None else _seed(args.seed),
     }
     args.plant_label = kw["plant"]
+    if args.plant is not None and args.plant not in plant.PRESETS:  # a preset file (pulseboot fit writes one)
+        kw["params"], args.plant_label = plant_preset(args.plant)
     if args.session_min is not None:
         kw["session_min"] = _session_min(args.session_min)
     if args.press:
