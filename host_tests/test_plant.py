@@ -13,14 +13,19 @@ from pulseboot.plant import (
     FAULTS,
     PRESETS,
     SENSOR_DEAD,
+    SENSOR_OVER,
+    SENSOR_UNDER,
     Plant,
     PlantParams,
+    limb,
     preset,
 )
 
 TICK = 25  # ms, the firmware's control tick
 N = 4  # chambers in most tests
-BOTH = sorted(PRESETS)
+# The leg presets: the pneumatics tests below hold a chamber and expect it to stay put (their limb
+# is the instant spring) and time a leg-sized fill and vent. test_limb.py covers arm and bench.
+BOTH = ["large-leg", "small-leg"]
 
 
 def cmd(n, *open_):
@@ -60,8 +65,9 @@ def filled(params, n=N, target=60.0, **kw):
 
 def test_presets_are_complete_and_named():
     assert DEFAULT_PRESET in PRESETS
-    assert set(PRESETS) == {"small-leg", "large-leg"}
-    for name in BOTH:
+    assert set(PRESETS) == {"small-leg", "large-leg", "arm", "bench"}
+    assert not any(limb.enabled(PRESETS[name]) for name in BOTH)
+    for name in PRESETS:
         pr = preset(name)
         assert pr is PRESETS[name]
         for f in fields(PlantParams):
@@ -195,6 +201,70 @@ def test_valve_switching_delay_and_actual_positions():
     assert plant.inlet_open == [0] * N and plant.true_mmhg[0] == 0.0
 
 
+def _first_step_at(plant, position, steps, dt, duty, inlet, vent, exhaust=0):
+    """Step until position(plant) is 1; the number of steps it took (None: never)."""
+    for k in range(1, steps + 1):
+        plant.step(dt, duty, inlet, vent, exhaust)
+        if position(plant):
+            return k
+    return None
+
+
+@pytest.mark.parametrize("delay,dt", [(25, 25), (50, 25), (75, 25), (15, 5), (25, 5), (10, 1), (3, 1),
+                                      (15, 25), (30, 25), (7, 5), (0, 25)])
+def test_every_valve_switches_after_its_delay_whatever_the_step(delay, dt):
+    # A delay that ends exactly with a step (valve_delay_ms = 25 at the 25 ms tick, or 15 in
+    # 5 ms steps) once zeroed the time left without switching, and the valve never moved.
+    pr = replace(preset("small-leg"), valve_delay_ms=float(delay))
+    due = max(1, math.ceil(delay / dt))  # the step in which the delay runs out
+    steps = due + 40
+    # Inlet bank: the chamber fills from the step the inlet opens.
+    plant = Plant(N, pr)
+    assert _first_step_at(plant, lambda p: p.inlet_open[0], steps, dt, 100, cmd(N, 0), cmd(N)) == due
+    run(plant, 2.0, 100, cmd(N, 0), cmd(N), dt=dt)
+    assert plant.true_mmhg[0] > 10.0
+    # ... and it shuts again after the delay.
+    assert _first_step_at(plant, lambda p: not p.inlet_open[0], steps, dt, 0, cmd(N), cmd(N)) == due
+    # Vent bank: a filled chamber empties once its vent opens.
+    plant = filled(pr)
+    p0 = plant.true_mmhg[0]
+    assert _first_step_at(plant, lambda p: p.vent_open[0], steps, dt, 0, cmd(N), cmd(N, 0)) == due
+    run(plant, 2.0, 0, cmd(N), cmd(N, 0), dt=dt)
+    assert plant.true_mmhg[0] < p0 / 2
+    # The shared exhaust: the manifold empties once it opens.
+    plant = Plant(N, pr, vent_valves=False, exhaust_valve=True)
+    run(plant, 1.0, 100, cmd(N), cmd(N), dt=dt)
+    m0 = plant.manifold_mmhg
+    assert _first_step_at(plant, lambda p: p.exhaust_open, steps, dt, 0, cmd(N), cmd(N), exhaust=1) == due
+    run(plant, 1.0, 0, cmd(N), cmd(N), exhaust=1, dt=dt)
+    assert m0 > 100.0 and plant.manifold_mmhg < 5.0
+
+
+def test_switching_step_counts_the_open_part_only():
+    # A 15 ms delay in a 25 ms step: open for the last 10 ms of it, fully from the next.
+    a = Plant(N, replace(preset("small-leg"), valve_delay_ms=15.0))
+    b = Plant(N, replace(preset("small-leg"), valve_delay_ms=25.0))  # opens exactly at the step's end
+    for plant in (a, b):
+        plant.step(TICK, 100, cmd(N), cmd(N))  # charge the manifold a little
+        plant.step(TICK, 100, cmd(N, 0), cmd(N))
+    assert a.inlet_open[0] == b.inlet_open[0] == 1
+    assert a.true_mmhg[0] > 0.0 and b.true_mmhg[0] == 0.0  # b's inlet was shut all of that step
+    a.step(TICK, 100, cmd(N, 0), cmd(N))
+    b.step(TICK, 100, cmd(N, 0), cmd(N))
+    assert b.true_mmhg[0] > 0.0
+
+
+@pytest.mark.parametrize("delay", [25.0, 50.0])
+@pytest.mark.parametrize("board", ["esp32-devkitc-4ch", "esp32-devkitc-4ch-manifold"])
+def test_firmware_fills_with_valves_as_slow_as_a_whole_tick(delay, board):
+    # This was NO_RISE at 3.5 s: the commanded inlet never opened.
+    from pulseboot import fw
+    from pulseboot.run import simulate
+    summary = simulate(program="gradient", board_def=fw.load_board(board), duration_s=60, shell="core",
+                       params=replace(preset("small-leg"), valve_delay_ms=delay))
+    assert summary["faults"] == []
+
+
 def test_valve_delay_costs_flow_in_the_switching_step():
     quick = Plant(N, replace(preset("small-leg"), valve_delay_ms=0.0))
     slow = Plant(N, replace(preset("small-leg"), valve_delay_ms=20.0))
@@ -254,19 +324,36 @@ def test_sensor_reads_ints_with_offset_and_noise():
     assert all(0.5 * pr.sensor_noise_mmhg * 10 < s < 2 * pr.sensor_noise_mmhg * 10 for s in sd)
 
 
-def test_sensor_quantisation_and_clipping():
+def test_sensor_quantisation_and_saturation():
     pr = quiet(preset("small-leg"), sensor_quantum_dmmhg=5, sensor_noise_mmhg=2.0,
                chamber_min_l=0.005, chamber_unfold_l=0.01, tissue_l_per_mmhg=0.00001)
     plant = Plant(N, pr, seed=1)
-    top = 0
+    seen = []
     for _ in range(400):
         plant.step(TICK, 100, cmd(N, 0), cmd(N))
         r = readings(plant)
-        assert all(type(v) is int and v % 5 == 0 for v in r)
-        assert all(pr.sensor_min_mmhg * 10 <= v <= pr.sensor_max_mmhg * 10 for v in r)
-        top = max(top, r[0])
-    assert plant.true_mmhg[0] > pr.sensor_max_mmhg + 50  # the chamber is past the sensor's span
-    assert top == 3150  # ... and the reading sits at its clip
+        assert all(type(v) is int for v in r)
+        lo, hi = pr.sensor_min_mmhg * 10, pr.sensor_max_mmhg * 10
+        for v in r:
+            assert v in (SENSOR_OVER, SENSOR_UNDER) or (v % 5 == 0 and lo <= v <= hi)
+        seen.append((plant.true_mmhg[0], r[0]))
+    assert plant.true_mmhg[0] > pr.sensor_max_mmhg + 50  # the chamber is past the ADC's span ...
+    assert seen[-1][1] == SENSOR_OVER  # ... and the reading says so, never a pressure
+    below = [r for p, r in seen if p < pr.sensor_max_mmhg - 10]
+    assert below and SENSOR_OVER not in below and max(below) <= pr.sensor_max_mmhg * 10
+    assert 700 <= max(r for _, r in seen if r != SENSOR_OVER) <= 780  # 780: the last quantum below the span
+
+
+def test_sensor_span_is_the_hx710b_one_and_a_board_may_set_its_own():
+    from pulseboot import fw  # noqa: F401
+    import topology  # firmware/lib: the span the firmware works with (from counts_per_mmhg)
+    span = topology.sensor_span_dmmhg({"sensor": "hx710b"}, 1 << 30)
+    for name in PRESETS:
+        assert preset(name).sensor_max_mmhg * 10 == span == -preset(name).sensor_min_mmhg * 10
+    pr = quiet(preset("small-leg"), sensor_offset_mmhg=0.0)
+    plant = Plant(N, pr, sensor_span_dmmhg=400)  # a module at twice the nominal scale
+    run(plant, 8, 100, cmd(N, 0), cmd(N))
+    assert plant.true_mmhg[0] > 45.0 and readings(plant)[0] == SENSOR_OVER
 
 
 def test_sensor_lags_a_fast_rise_and_holds_between_samples():
@@ -450,7 +537,7 @@ def test_random_params_and_commands_stay_physical(pr, cmds, seed, topo, faults):
             assert all(v in (0, 1) for v in plant.inlet_open + plant.vent_open)
             plant.read_sensors(out)
             for v in out:
-                assert type(v) is int and (v == SENSOR_DEAD or lo <= v <= hi)
+                assert type(v) is int and (v in (SENSOR_DEAD, SENSOR_OVER, SENSOR_UNDER) or lo <= v <= hi)
 
 
 def test_stuck_sensor_freezes_its_reading_while_the_chamber_fills():

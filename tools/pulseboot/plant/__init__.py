@@ -1,6 +1,9 @@
-"""The simulated pneumatic plant (model.py) and its presets (presets.py)."""
-from pulseboot.plant.model import FAULTS, PUMP_FAULTS, SENSOR_DEAD, SENSOR_FAULTS, Plant
-from pulseboot.plant.presets import DEFAULT_PRESET, PRESETS, PlantParams, preset
+"""The simulated pneumatic plant (model.py), the limb under it (limb.py) and the presets (presets.py)."""
+from pulseboot.plant import limb
+from pulseboot.plant.model import (FAULTS, PUMP_FAULTS, SENSOR_DEAD, SENSOR_FAULTS, SENSOR_OVER, SENSOR_UNDER,
+                                   Plant)
+from pulseboot.plant.presets import (ARM_LIMB, DEFAULT_PRESET, LEG_LIMB, LIMB_PRESETS, PRESETS, REF_MMHG, PlantParams,
+                                     preset)
 
-__all__ = ["DEFAULT_PRESET", "FAULTS", "PRESETS", "PUMP_FAULTS", "SENSOR_DEAD", "SENSOR_FAULTS", "Plant", "PlantParams",
-           "preset"]
+__all__ = ["ARM_LIMB", "DEFAULT_PRESET", "FAULTS", "LEG_LIMB", "LIMB_PRESETS", "PRESETS", "PUMP_FAULTS", "REF_MMHG",
+           "SENSOR_DEAD", "SENSOR_FAULTS", "SENSOR_OVER", "SENSOR_UNDER", "Plant", "PlantParams", "limb", "preset"]

@@ -28,22 +28,33 @@ at atmosphere, time in s):
   manifold first, then each chamber against the new manifold pressure. Every p' is a weighted
   mean of non-negative pressures and the stall pressure, so it cannot oscillate, go below
   atmosphere or exceed stall, and a chamber with its valves shut changes only by its leak.
-  Taking K at the start of the step makes a fill ~3 % slower at dt = 25 ms than with a fine
-  step (converges as dt -> 0).
+  Taking K at the start of the step and the manifold before the chambers makes a fill ~3 %
+  slower at dt = 25 ms than with a fine step (converges as dt -> 0).
+* With any limb effect on (limb.py) the chambers carry the limb's volume, capacitance and
+  sources, integrated the same way (the limb's own terms explicitly).
 * A valve takes effect valve_delay_ms after its command changes; within a step it counts for
-  the fraction of the step it is actually open. A pulse shorter than the delay never opens it.
+  the fraction of the step it is actually open. A pulse shorter than the delay never opens it;
+  a delay that runs out exactly with a step switches the valve at that step's end.
 * Each sensor (HX710B + MPS20N0040D, 0-40 kPa) is a first-order lag sampled every
-  sensor_period_ms and held between samples, plus a per-chamber offset, Gaussian noise,
-  quantisation and clipping, reported as an int in tenths of mmHg. The noise is picked at
-  random from a seeded table of normal samples (random.gauss per reading would cost more than
-  the whole physics step).
+  sensor_period_ms and held between samples, plus a per-sensor zero offset, Gaussian noise and
+  quantisation, reported as an int in tenths of mmHg. The noise is picked at random from a
+  seeded table of normal samples (random.gauss per reading would cost more than the whole
+  physics step). A reading past sensor_min/max_mmhg (offset included; the HX710B's span in
+  the presets) is SENSOR_UNDER / SENSOR_OVER, the codes the device's driver gives for a
+  saturated word, so both shells see the same. With pump_rate_hz set, the pump's pulsation
+  is added to each sample as the HX710B's averaging leaves it (see _ripple_quanta).
 """
 
 import math
 import random
 
+from pulseboot.plant import limb as limb_model
+from pulseboot.plant.presets import REF_MMHG
+
 
 SENSOR_DEAD = -32768
+SENSOR_OVER = 32767  # a saturated reading, high (what the HX710B driver reports: hx710b.OVER_RANGE)
+SENSOR_UNDER = -32767  # ... and low (hx710b.UNDER_RANGE)
 FAULTS = ("leak", "hose-off", "kink", "stuck-vent", "stuck-inlet", "dead-sensor", "stuck-sensor", "pump-weak",
           "detached-sensor", "low-sensor", "drifting-sensor", "noisy-sensor", "stuck-inlet-closed",
           "stuck-vent-open", "dead-pump", "stuck-pump")
@@ -58,6 +69,7 @@ MMHG_PER_BAR = 750.0616827  # 1 bar = 100 kPa
 _R_LAM = 0.999  # ISO 6358-3: pressure ratio above which flow is taken as laminar
 _SNAP = 0.002  # mmHg; a chamber cut off from the pump this close to atmosphere is at it
 _NOISE_BITS = 12  # sensor noise is drawn from a seeded table of 2**12 normal samples
+_RIPPLE_EVERY = 4  # samples between workings-out of the pump pulsation's size (it changes slowly)
 
 
 def _secant(up, r, dp, b, inv1b, klam):
@@ -83,9 +95,11 @@ def _switch(act, tgt, left, i, cmd, dt_ms, delay):
         act[i] = cmd
         left[i] = 0.0
         return cmd
-    if lf >= dt_ms:
+    if lf > dt_ms:
         left[i] = lf - dt_ms
         return a
+    # It switches within this step (at its very end when the delay runs out with the step):
+    # in its new position from here on, for the part of this step after the switch.
     act[i] = cmd
     left[i] = 0.0
     return (a * lf + cmd * (dt_ms - lf)) / dt_ms
@@ -101,7 +115,7 @@ class Plant:
     """
 
     def __init__(self, chambers, params, seed=0, vent_valves=True, exhaust_valve=False,
-                 manifold_sensor=False):
+                 manifold_sensor=False, sensor_span_dmmhg=None):
         n = int(chambers)
         if n < 1:
             raise ValueError("need at least one chamber")
@@ -157,8 +171,11 @@ class Plant:
         self._off = [rng.uniform(-1.0, 1.0) * pr.sensor_offset_mmhg * 10.0 / q for _ in range(ns)]
         sig = pr.sensor_noise_mmhg * 10.0 / q
         self._ntab = [rng.gauss(0.0, 1.0) * sig for _ in range(1 << _NOISE_BITS)]
-        self._lo = math.ceil(pr.sensor_min_mmhg * 10.0 / q) * q
-        self._hi = math.floor(pr.sensor_max_mmhg * 10.0 / q) * q
+        lo, hi = pr.sensor_min_mmhg * 10.0, pr.sensor_max_mmhg * 10.0
+        if sensor_span_dmmhg is not None:  # the board's own module scale (topology.sensor_span_dmmhg)
+            lo, hi = -float(sensor_span_dmmhg), float(sensor_span_dmmhg)
+        self._lo = math.ceil(lo / q) * q
+        self._hi = math.floor(hi / q) * q
         self._filt = [0.0] * ns
         self._gain = [1.0] * ns  # what fraction of the pressure each sensor sees (0: detached)
         self._drift = [0.0] * ns  # offset change per ms, in quanta
@@ -168,6 +185,17 @@ class Plant:
         self._dt_ms = None
         self._hold_h = [1.0] * n
         self._sclock = self._period
+        # The limb (limb.py) and the pump's pulsation: off unless the parameters ask for them,
+        # and then on their own seeded stream, so the draws above stay those of the seed.
+        self._size = [1.0] * n  # chamber size multipliers (the limb model's, from distal to proximal)
+        self._limb = self._make_limb(seed) if limb_model.enabled(pr) else None
+        self._ripple = pr.pump_rate_hz >= 1.0  # (slower than 1 Hz is no diaphragm pump: off)
+        self._pump_phase = 0.0
+        self._pump_flow = 0.0  # normal L/s the pump delivered in the last step
+        self._gin = None
+        self._rip_key = None
+        self._rip_age = 0
+        self._rip_amp = None
         self.step(0, 0, [0] * n, [0] * n)  # the first sample: offset and noise only
 
     def _build_consts(self):
@@ -272,6 +300,13 @@ class Plant:
                 den += g
         pm = num / den
         self.manifold_mmhg = pm
+        if self._ripple:
+            self._pump_stroke(pump_duty, pm, qduty, inv_stall, dt, gin)
+        if self._limb is not None:
+            # The chambers with the limb's volume, capacity and sources (limb.py).
+            self._limb.chambers(self.time_ms, dt_ms, p, pm, gin, fvt, self._k, self._c_leak, self._c_vent, hose)
+            self._sense(dt_ms, pm)
+            return
 
         # Chambers, against the new manifold pressure.
         exp = math.exp
@@ -318,8 +353,12 @@ class Plant:
             if pc < _SNAP and not g:
                 pc = 0.0
             p[i] = pc
+        self._sense(dt_ms, pm)
 
-        # Sensors: the lag runs continuously, a new sample every sensor_period_ms.
+    def _sense(self, dt_ms, pm):
+        """Sensors: the lag runs continuously, a new sample every sensor_period_ms."""
+        p = self.true_mmhg
+        n = self.chambers
         if self.manifold_sensor:
             self._sensed[0] = pm
             p = self._sensed
@@ -342,29 +381,136 @@ class Plant:
             hi = self._hi
             rd = self._read
             off = self._off
+            rip = self._ripple_quanta(n) if self._ripple and self._pump_flow > 0.0 else None
             if self._sensor_faulty:
-                self._sample_faulty(n, p, a)
+                self._sample_faulty(n, p, a, rip)
+            elif rip is not None:
+                for i in range(n):
+                    f = filt[i]
+                    filt[i] = f = f + a * (p[i] - f)
+                    v = floor(f * sc + off[i] + ntab[grb(_NOISE_BITS)] + 0.5 + rip[i]) * q
+                    rd[i] = SENSOR_UNDER if v < lo else SENSOR_OVER if v > hi else v
             else:
                 for i in range(n):
                     f = filt[i]
                     filt[i] = f = f + a * (p[i] - f)
                     v = floor(f * sc + off[i] + ntab[grb(_NOISE_BITS)] + 0.5) * q
-                    rd[i] = lo if v < lo else hi if v > hi else v
+                    rd[i] = SENSOR_UNDER if v < lo else SENSOR_OVER if v > hi else v
             for i in self._dead:
                 rd[i] = SENSOR_DEAD
             for i, v in self._frozen:
                 rd[i] = v
         self._sclock = t
 
-    def _sample_faulty(self, n, p, a):
-        """One sample of every sensor, with the injected gain, drift and noise faults."""
+    def _sample_faulty(self, n, p, a, rip=None):
+        """One sample of every sensor, with the injected gain, drift and noise faults and the
+        pump's pulsation (rip: quanta per sensor, or None)."""
         filt, off, rd, gain, drift, nx = self._filt, self._off, self._read, self._gain, self._drift, self._noise_x
         for i in range(n):
             f = filt[i]
             filt[i] = f = f + a * (p[i] * gain[i] - f)
             off[i] += drift[i] * self._period
-            v = math.floor(f * self._scale + off[i] + self._ntab[self._grb(_NOISE_BITS)] * nx[i] + 0.5) * self._q
-            rd[i] = self._lo if v < self._lo else self._hi if v > self._hi else v
+            x = f * self._scale + off[i] + self._ntab[self._grb(_NOISE_BITS)] * nx[i] + 0.5
+            if rip is not None:
+                x += rip[i] * gain[i]
+            v = math.floor(x) * self._q
+            rd[i] = SENSOR_UNDER if v < self._lo else SENSOR_OVER if v > self._hi else v
+
+    # -- the limb (limb.py) ----------------------------------------------------------------
+
+    def _bladder(self, i, pc):
+        """Chamber i's bladder alone at gauge pressure pc: (air volume L, its slope L/mmHg)."""
+        k = self._k
+        e = math.exp(-pc * k[6])
+        sz = self._size[i]
+        return sz * (k[4] + k[5] * (1.0 - e) + k[8] * pc), sz * (k[7] * e + k[8])
+
+    def _make_limb(self, seed):
+        pr = self.params
+        n = self.chambers
+        d, x = pr.size_distal, pr.size_proximal
+        if not (d > 0 and x > 0):
+            raise ValueError("size_distal and size_proximal must be > 0")
+        self._size = [d + (x - d) * (i + 0.5) / n for i in range(n)]  # at each chamber's middle
+        ref = [self._bladder(i, REF_MMHG) for i in range(n)]
+        return limb_model.Limb(n, pr, seed, REF_MMHG, self._size, ref)
+
+    @property
+    def displaced_ml(self):
+        """Limb volume each chamber has pressed out now (mL; zeros without a limb model)."""
+        if self._limb is None:
+            return [0.0] * self.chambers
+        return [d * 1000.0 for d in self._limb.displaced(self.true_mmhg)]
+
+    @property
+    def mid_share(self):
+        """Per chamber, the part of its displaceable limb volume in the mid segment (calf,
+        forearm): 0 to 1 (zeros without a limb model)."""
+        if self._limb is None:
+            return [0.0] * self.chambers
+        return [m / t if t else 0.0 for m, t in zip(self._limb.mid, self._limb.most)]
+
+    # -- the pump's pulsation ----------------------------------------------------------------
+
+    def _pump_stroke(self, duty, pm, qduty, inv_stall, dt, gin):
+        """The diaphragm's stroke rate and mean flow this step (the pulsation's phase moves on)."""
+        if duty > 0 and qduty > 0.0 and pm * inv_stall < 1.0:
+            d = duty if duty < 100 else 100
+            self._pump_flow = qduty * d * (1.0 - pm * inv_stall)
+            self._pump_hz = self.params.pump_rate_hz * d * 0.01
+            self._pump_phase = (self._pump_phase + 2.0 * math.pi * self._pump_hz * dt) % (2.0 * math.pi)
+            self._gin = gin
+        else:
+            self._pump_flow = 0.0
+
+    def _ripple_quanta(self, n):
+        """The pump's pulsation in this sample, quanta per sensor.
+
+        A one-cylinder diaphragm delivers in half-sine bursts: flow fundamental (pi/2) x mean
+        flow at the stroke rate f. It drives the manifold's capacity in parallel with each fed
+        chamber behind its inlet (secant conductance G in series with the chamber's capacity K):
+        Y = j w K_m + sum G j w K / (G + j w K); the manifold swings I / |Y|, a fed chamber
+        |G / (G + j w K)| of that (the inlet is a low-pass: a chamber sees little). The HX710B
+        averages over its conversion period T: x sinc(f T), read at the window's middle, so the
+        pulsation aliases (60 Hz at 40 Hz sampling reads as 20 Hz; 40 Hz vanishes)."""
+        f = self._pump_hz
+        half = math.pi * f * self._period * 0.001
+        wave = (math.sin(half) / half if half else 1.0) * math.sin(self._pump_phase - half) * self._scale
+        fed = [i for i, g in enumerate(self._gin) if g]
+        key = (f, fed)
+        if key != self._rip_key or self._rip_age >= _RIPPLE_EVERY:
+            self._rip_key = key
+            self._rip_age = 0
+            self._rip_amp = self._ripple_amplitude(f, fed)
+        self._rip_age += 1
+        return [a * wave for a in self._rip_amp[:n]]
+
+    def _ripple_amplitude(self, f, fed):
+        """Swing of the pulsation per sensor (mmHg, before the ADC's averaging)."""
+        w = 2.0 * math.pi * f
+        dt = self._dt_ms * 0.001
+        y = complex(0.0, w * self._k[9])
+        share = [0.0] * self.chambers
+        p = self.true_mmhg
+        for i in fed:
+            if not dt:
+                break
+            cond = self._gin[i] / dt
+            if self._hose[i]:
+                y += cond
+                continue
+            v, c = self._bladder(i, p[i])
+            if self._limb is not None:
+                lv, lc = self._limb.air_volume(i, p[i])
+                v += lv
+                c += lc
+            jwk = complex(0.0, w * (v + (P_ATM + p[i]) * c) / P_ATM)
+            y += cond * jwk / (cond + jwk)
+            share[i] = abs(cond / (cond + jwk))
+        swing = 0.5 * math.pi * self._pump_flow / abs(y)
+        if self.manifold_sensor:
+            return [swing]
+        return [swing * s for s in share]
 
     def _bank(self, act, tgt, left, cmd, dt_ms):
         delay = self.params.valve_delay_ms
