@@ -15,10 +15,7 @@ simulated session follows the simulator's own true pressures.
 import math
 from array import array
 
-P_ATM = 760.0  # mmHg (as model.py)
-MMHG_PER_BAR = 750.0616827
-R_LAM = 0.999  # model.py's _R_LAM
-SNAP = 0.002  # model.py's _SNAP
+from pulseboot.plant.model import MMHG_PER_BAR, P_ATM, R_LAM, SNAP, across
 
 
 class Commands:
@@ -106,17 +103,7 @@ def replay(pr, cmds, p0=None, pm0=0.0):
             fi = in_act[i] if cin[i] == in_act[i] else _frac(in_act, i, cin[i], dt_ms, delay)
             if fi:
                 pc = p[i]
-                d = pm - pc
-                if d > 0.0:
-                    up = P_ATM + pm
-                    r = (P_ATM + pc) / up
-                elif d < 0.0:
-                    d = -d
-                    up = P_ATM + pc
-                    r = (P_ATM + pm) / up
-                else:
-                    up = P_ATM + pm
-                    r = 1.0
+                up, r, d = across(pm, pc)
                 g = c_in * fi * secant(up, r, d) * dt
                 if gin is None:
                     gin = [0.0] * n

@@ -66,8 +66,8 @@ NOISY_SENSOR_X = 15.0  # 'noisy-sensor': noise x15 (0.3 -> 4.5 mmHg sigma), a lo
 
 P_ATM = 760.0  # mmHg, standard atmosphere (101.325 kPa)
 MMHG_PER_BAR = 750.0616827  # 1 bar = 100 kPa
-_R_LAM = 0.999  # ISO 6358-3: pressure ratio above which flow is taken as laminar
-_SNAP = 0.002  # mmHg; a chamber cut off from the pump this close to atmosphere is at it
+R_LAM = 0.999  # ISO 6358-3: pressure ratio above which flow is taken as laminar
+SNAP = 0.002  # mmHg; a chamber cut off from the pump this close to atmosphere is at it
 _NOISE_BITS = 12  # sensor noise is drawn from a seeded table of 2**12 normal samples
 _RIPPLE_EVERY = 4  # samples between workings-out of the pump pulsation's size (it changes slowly)
 
@@ -75,12 +75,25 @@ _RIPPLE_EVERY = 4  # samples between workings-out of the pump pulsation's size (
 def _secant(up, r, dp, b, inv1b, klam):
     """Orifice flow per unit pressure difference (secant conductance per unit C), ISO 6358:
     laminar near r = 1, subsonic above the critical ratio b, choked below it."""
-    if r >= _R_LAM:
+    if r >= R_LAM:
         return klam
     if r > b:
         x = (r - b) * inv1b
         return up * math.sqrt(1.0 - x * x) / dp
     return up / dp
+
+
+def across(pa, pb):
+    """An orifice between gauge pressures pa and pb: (upstream absolute pressure, the
+    downstream-to-upstream pressure ratio, |pa - pb|), whichever way the air goes."""
+    d = pa - pb
+    if d > 0.0:
+        up = P_ATM + pa
+        return up, (P_ATM + pb) / up, d
+    if d < 0.0:
+        up = P_ATM + pb
+        return up, (P_ATM + pa) / up, -d
+    return P_ATM + pa, 1.0, 0.0
 
 
 def _switch(act, tgt, left, i, cmd, dt_ms, delay):
@@ -121,8 +134,8 @@ class Plant:
             raise ValueError("need at least one chamber")
         pr = params
         b = pr.valve_b
-        if not 0.0 < b < _R_LAM:
-            raise ValueError(f"valve_b must be in (0, {_R_LAM})")
+        if not 0.0 < b < R_LAM:
+            raise ValueError(f"valve_b must be in (0, {R_LAM})")
         for f in ("chamber_min_l", "knee_mmhg", "manifold_l", "pump_stall_mmhg", "sensor_period_ms"):
             if not getattr(pr, f) > 0:
                 raise ValueError(f"{f} must be > 0")
@@ -203,7 +216,7 @@ class Plant:
         b = pr.valve_b
         self._k = (
             self.chambers, b, 1.0 / (1.0 - b),
-            math.sqrt(1.0 - ((_R_LAM - b) / (1.0 - b)) ** 2) / (1.0 - _R_LAM),  # laminar G/C
+            math.sqrt(1.0 - ((R_LAM - b) / (1.0 - b)) ** 2) / (1.0 - R_LAM),  # laminar G/C
             pr.chamber_min_l, pr.chamber_unfold_l, 1.0 / pr.knee_mmhg,
             pr.chamber_unfold_l / pr.knee_mmhg, pr.tissue_l_per_mmhg,
             pr.manifold_l / P_ATM,  # manifold capacitance, L/mmHg
@@ -282,17 +295,7 @@ class Plant:
             i += 1
             if fi:
                 pc = 0.0 if hose[i] else p[i]
-                d = pm - pc
-                if d > 0.0:
-                    up = P_ATM + pm
-                    r = (P_ATM + pc) / up
-                elif d < 0.0:
-                    d = -d
-                    up = P_ATM + pc
-                    r = (P_ATM + pm) / up
-                else:
-                    up = P_ATM + pm
-                    r = 1.0
+                up, r, d = across(pm, pc)
                 s = _secant(up, r, d, b, inv1b, klam)
                 g = c_in[i] * fi * s * dt
                 gin[i] = g
@@ -334,7 +337,7 @@ class Plant:
                         hold_p[i] = pc
                         hold_h[i] = k / (k + c_leak[i] * s * dt * P_ATM)  # k here is K * P_atm
                     pc *= hold_h[i]
-                    p[i] = pc if pc >= _SNAP else 0.0
+                    p[i] = pc if pc >= SNAP else 0.0
                     continue
             elif hose[i]:
                 continue  # stays at 0: the inlet blows out of the loose hose
@@ -350,7 +353,7 @@ class Plant:
             else:
                 s = klam
             pc = (k * pc + g * pm) / (k + g + go * s * dt)
-            if pc < _SNAP and not g:
+            if pc < SNAP and not g:
                 pc = 0.0
             p[i] = pc
         self._sense(dt_ms, pm)
