@@ -27,10 +27,11 @@ ctrl = None  # the running Controller (the host simulator reads it)
 hw = None  # the Device
 
 
-def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None):
+def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None, telemetry=None):
     """The control loop, one pass per tick. Returns by exception, or once the controller
     is in maintenance mode (MODE held from power-on) with the outputs safe.
-    keeper: a SettingsKeeper, which writes changed settings when the loop is idle."""
+    keeper: a SettingsKeeper, which writes changed settings when the loop is idle;
+    telemetry: a Telemetry (lib/telemetry.py), a line every few ticks for a listening host."""
     ticks_ms = time.ticks_ms
     ticks_add = time.ticks_add
     ticks_diff = time.ticks_diff
@@ -47,6 +48,8 @@ def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None):
         if ctrl.maintenance:
             return  # safe outputs written, and the watchdog never armed: they were safe throughout
         hw.led.update(dt, ctrl.state, ctrl.fault)
+        if telemetry is not None:
+            telemetry.tick(dt, ctrl)  # into a preallocated buffer: allocates nothing
         safe = hw.is_safe()
         if wdt is None and not safe:
             # Armed when an output first leaves the safe state: until then a hung loop
@@ -62,6 +65,16 @@ def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None):
             sleep_ms(wait)
         else:
             deadline = ticks_ms()  # overran: no burst of catch-up ticks
+
+
+def _telemetry(ctrl):
+    """The telemetry line on the USB serial port (the console's byte stream), where there is one."""
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:
+        return None
+    import telemetry
+
+    return telemetry.Telemetry(out.write, ctrl.chambers, time.ticks_us, time.ticks_diff)
 
 
 def _report(err, root, uptime_ms):
@@ -107,7 +120,7 @@ def main(root=""):
             print("settings reset:", keeper.problem)
             hw.led.show(led.SETTINGS_RESET, led.SETTINGS_RESET_MS)
         gc.collect()
-        run(machine, time, hw, ctrl, wdt_ms, keeper)
+        run(machine, time, hw, ctrl, wdt_ms, keeper, _telemetry(ctrl))
         # Maintenance mode: the controller decides it (both shells agree), main.py only stops.
         print("MODE held at start: outputs safe, control loop stopped (REPL free)")
     except Exception as e:

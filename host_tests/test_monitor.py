@@ -127,3 +127,39 @@ def test_a_wrong_option_is_one_line(capsys, args, words, code):
     assert out == "" and err.count("\n") == 1 and err.startswith("pulseboot monitor: ")
     for w in words:
         assert w in err
+
+
+def test_monitor_reads_the_firmware_itself_through_a_serial_port(tmp_path):
+    # The unmodified main.py in the MicroPython VM (the device shell) writes its telemetry on
+    # its stdout, the board's serial port; those very bytes go through a pseudo-terminal.
+    from pulseboot import fw
+    from pulseboot.run import device_shell
+
+    result = device_shell.run_device(fw.DEFAULT_BOARD, duration_ms=20_000, vm="micropython")
+    serial = result["serial"]
+    assert serial.count(b"PB1,") > 100 and b"PB1," not in result["console"].encode()
+    master, slave, name = _pty()
+    done = threading.Event()
+
+    def board():
+        while not done.is_set():
+            for k in range(0, len(serial), 512):
+                os.write(master, serial[k:k + 512])
+                if done.wait(0.001):
+                    return
+
+    writer = threading.Thread(target=board, daemon=True)
+    writer.start()
+    trace = tmp_path / "device.csv"
+    try:
+        proc = subprocess.run([PULSEBOOT, "monitor", "--port", name, "--duration", "1.5", "--trace", str(trace)],
+                              check=False, capture_output=True, text=True, timeout=60)
+    finally:
+        done.set()
+        writer.join()
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 0, proc.stderr
+    t = read_trace(trace)
+    assert "RUNNING" in t["state"] and max(t["s1"]) > 30.0  # the first chamber filling, as the firmware saw it
+    assert set(t["program"]) == {"gradient"} and len(t["s4"]) == len(t["t_ms"])

@@ -81,7 +81,7 @@ base = gc.mem_alloc()
 fakes_bytes = base - empty
 
 
-def measure(machine, time, hw, ctrl, wdt_ms=0, keeper=None):
+def measure(machine, time, hw, ctrl, wdt_ms=0, keeper=None, telemetry=None):
     gc.collect()
     figures.append(gc.mem_alloc() - base)
     resident.extend(k for k in sys.modules if not k.startswith("pulseboot"))

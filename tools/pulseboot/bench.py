@@ -2,10 +2,11 @@
 
 tick_us_median                         control tick timed inside the MicroPython unix port
 heap_after_init_bytes                  firmware heap after the whole start-up of main.py (board, drivers,
-                                       Controller, settings keeper, LED), from the .mpy build, inside
-                                       the MicroPython unix port on fake pins (tools/mp/bench_heap.py
-                                       says how the fakes are kept out); the largest over every board,
-                                       each board's figure in heap_after_init_by_board
+                                       Controller, settings keeper, LED, telemetry), from the .mpy build,
+                                       inside the MicroPython unix port on fake pins (tools/mp/bench_heap.py
+                                       says how the fakes are kept out); the largest over the ESP32 boards
+                                       (heap_after_init_s3_bytes: over the ESP32-S3 boards, whose budget
+                                       is larger), each board's figure in heap_after_init_by_board
 heap_after_init_core_bytes             the Controller alone (imports and one 8-chamber instance)
 tick_alloc_bytes                       allocating ticks under micropython.heap_lock() (0 = none)
 mpy_bundle_bytes                       size of the build (`pulseboot build`) for the largest board,
@@ -27,13 +28,20 @@ from . import build, fw, installed, run
 TARGETS = {
     "tick_us_median": 150,
     "tick_alloc_bytes": 0,
-    "heap_after_init_bytes": 48 * 1024,
+    "heap_after_init_bytes": 48 * 1024,  # the ESP32 boards
+    "heap_after_init_s3_bytes": 64 * 1024,  # the ESP32-S3 boards: a larger SRAM
     "mpy_bundle_bytes": 64 * 1024,
     "sim_speedup_x": 360,  # a minimum
 }
 HEAPSIZE = "96k"
 HEAPSIZE_STARTUP = "512k"  # the fakes' own objects too (kept out of the figure)
 ROOT = fw.ROOT
+HEAP_FIGURE = {"esp32": "heap_after_init_bytes", "esp32s3": "heap_after_init_s3_bytes"}  # by the board's chip
+
+
+def heap_budget(board):
+    """A board's start-up heap budget, bytes, by its chip."""
+    return TARGETS[HEAP_FIGURE[fw.load_board(board)["chip"]]]
 
 
 def _pairs(text):
@@ -77,7 +85,8 @@ def measure(runs=5, sim_runs=3):
         "tick_alloc_bytes": 0 if int(alloc["allocating_ticks"]) == 0 else None,
         "allocating_ticks": int(alloc["allocating_ticks"]),
         "ticks_checked_under_heap_lock": int(alloc["ticks"]),
-        "heap_after_init_bytes": max(heaps.values()),
+        "heap_after_init_bytes": _largest(heaps, "esp32"),
+        "heap_after_init_s3_bytes": _largest(heaps, "esp32s3"),
         "heap_after_init_by_board": heaps,
         "heap_after_init_core_bytes": int(ticks[0]["heap_after_init_core_bytes"]),
         "mpy_bundle_bytes": max(bundles.values()),
@@ -92,6 +101,10 @@ def measure(runs=5, sim_runs=3):
         "machine": "%s, %s, Python %s" % (platform.machine(), platform.processor() or platform.system(),
                                            platform.python_version()),
     }
+
+
+def _largest(heaps, chip):
+    return max((h for b, h in heaps.items() if fw.load_board(b)["chip"] == chip), default=0)
 
 
 def _speedups(shell, runs):

@@ -167,14 +167,24 @@ class _Link:
         except subprocess.TimeoutExpired:
             self.die("did not exit after the end")
         return {"ended": ended, "sim_ms": t, "wdt_feeds": int(f[2]), "console": self.console_text(),
+                "serial": self.serial_bytes(),
                 "world": None, "ctrl": None, "final": final}
 
     def console_text(self):
+        """What the firmware printed, without its telemetry lines (the VM's stdout is its serial
+        port, where a board writes them for a listening host: `pulseboot monitor`)."""
+        return "".join(line for line in self.console_lines() if not line.startswith("PB1,"))
+
+    def console_lines(self):
+        return self.serial_bytes().decode(errors="replace").splitlines(keepends=True)
+
+    def serial_bytes(self):
+        """Every byte the firmware wrote on its stdout (the board's serial port)."""
         try:
             self.console.seek(0)
-            return self.console.read().decode(errors="replace")
+            return self.console.read()
         except (OSError, ValueError):
-            return ""
+            return b""
 
     def die(self, what, said=b""):
         """Raise VMError: how the VM ended, at which tick, and the last lines it wrote."""
