@@ -25,7 +25,7 @@ COMMANDS = {
     "bench": ("bench", "measure tick time, allocation, heap, bundle size and simulator speed"),
     "faults": ("faults", "inject every fault on every board and phase, check each run's bounds (--quick)"),
     "twin": ("twin", "the firmware against the plant in real time, in the terminal; keys are the buttons"),
-    "monitor": ("monitor", "watch a board live over its serial port and record a trace (pulseboot monitor --port PORT)"),
+    "monitor": ("monitor", "watch a board live over its serial port, record a trace (pulseboot monitor --port PORT)"),
 }
 
 
