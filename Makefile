@@ -16,7 +16,7 @@ TEST_STAMP := $(VENV)/.installed-test
 STUBS_DIR := $(VENV)/mpy-stubs
 STUBS_PKG := micropython-esp32-stubs==1.28.0.post4
 
-.PHONY: sim test clean
+.PHONY: sim test test-slow clean
 
 sim: $(SIM_STAMP)
 	@mkdir -p out
@@ -25,6 +25,10 @@ sim: $(SIM_STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+# The slow tier: longer runs (more fit seeds) left out of `make test`.
+test-slow: $(TEST_STAMP)
+	$(BIN)/python -m pytest -m slow
 
 $(SIM_STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

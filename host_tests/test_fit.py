@@ -97,7 +97,8 @@ def bottle_truth(seed):
             "inlet_c": rng.uniform(0.12, 0.4), "vent_c": rng.uniform(0.2, 0.8), "leak_c": rng.uniform(*LEAK_C)}
 
 
-@pytest.mark.parametrize("seed", [11, 12, 13])
+# One seed of each in `make test`; the others in the slow tier (`make test-slow`).
+@pytest.mark.parametrize("seed", [11, pytest.param(12, marks=pytest.mark.slow), pytest.param(13, marks=pytest.mark.slow)])
 def test_a_bottle_session_gives_back_the_pump_valves_and_leak(capsys, tmp_path, seed):
     truth = bottle_truth(seed)
     trace = session(tmp_path / "bottles.csv", plain(PRESETS["small-leg"], **BOTTLE, **truth), seed)
@@ -135,7 +136,7 @@ def bottle_fit_file(path, hardware):
     return path
 
 
-@pytest.mark.parametrize("seed", [21, 22, 23])
+@pytest.mark.parametrize("seed", [21, pytest.param(22, marks=pytest.mark.slow), pytest.param(23, marks=pytest.mark.slow)])
 def test_a_boot_session_gives_back_the_volume_curve_and_leak(capsys, tmp_path, seed):
     truth, hardware = boot_truth(seed), pump_and_valves(seed)
     trace = session(tmp_path / "towel.csv", plain(PRESETS["small-leg"], **hardware, **truth), seed)
