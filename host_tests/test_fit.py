@@ -98,7 +98,8 @@ def bottle_truth(seed):
 
 
 # One seed of each in `make test`; the others in the slow tier (`make test-slow`).
-@pytest.mark.parametrize("seed", [11, pytest.param(12, marks=pytest.mark.slow), pytest.param(13, marks=pytest.mark.slow)])
+SLOW = pytest.mark.slow
+@pytest.mark.parametrize("seed", [11, pytest.param(12, marks=SLOW), pytest.param(13, marks=SLOW)])
 def test_a_bottle_session_gives_back_the_pump_valves_and_leak(capsys, tmp_path, seed):
     truth = bottle_truth(seed)
     trace = session(tmp_path / "bottles.csv", plain(PRESETS["small-leg"], **BOTTLE, **truth), seed)
@@ -136,7 +137,7 @@ def bottle_fit_file(path, hardware):
     return path
 
 
-@pytest.mark.parametrize("seed", [21, pytest.param(22, marks=pytest.mark.slow), pytest.param(23, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("seed", [21, pytest.param(22, marks=SLOW), pytest.param(23, marks=SLOW)])
 def test_a_boot_session_gives_back_the_volume_curve_and_leak(capsys, tmp_path, seed):
     truth, hardware = boot_truth(seed), pump_and_valves(seed)
     trace = session(tmp_path / "towel.csv", plain(PRESETS["small-leg"], **hardware, **truth), seed)

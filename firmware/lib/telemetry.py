@@ -1,7 +1,8 @@
-# Telemetry: one compact line every few ticks for a host listening on the USB serial port
-# (`pulseboot monitor`). Written digit by digit into one preallocated buffer of fixed
-# length, so a tick that sends a line allocates nothing (not even a slice of it); the
-# whole buffer is handed to `write` (the board's serial out).
+# Telemetry: one compact line every control tick for a host listening on the USB serial port
+# (`pulseboot monitor`; a line a tick, so `pulseboot fit` can follow every valve).
+# Written digit by digit into one preallocated buffer of fixed length, so a tick that sends
+# a line allocates nothing (not even a slice of it); the whole buffer is handed to `write`
+# (the board's serial out).
 #
 # Format, version 1: ASCII, one line, fixed width for a given chamber count N, every field
 # a zero-padded integer, comma-separated after the tag:
@@ -39,7 +40,7 @@ class Telemetry:
     """every: send a line every this many ticks; stall_us: a write that takes longer means the
     host is not reading (a native USB port can block): lines then pause for pause_ms."""
 
-    every = 4  # 100 ms at the 25 ms tick
+    every = 1  # a line a tick: 2.9 KB/s on 4 chambers, a quarter of a 115200-baud port
     stall_us = 5000
     pause_ms = 10000
 

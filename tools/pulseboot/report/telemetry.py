@@ -14,7 +14,7 @@ from pulseboot.fw import faults, programs
 TAG = b"PB1,"
 FIXED = 11  # values besides the readings: t, state, program, level, fault, pump, in, vent, left, session, cycles
 _MAX_LINE = 4096  # a run of bytes with no newline this long is noise: dropped
-LINE_MS = 100  # the firmware sends a line every 4 ticks of 25 ms
+LINE_MS = 25  # the firmware sends a line every control tick
 
 
 class Sample:
