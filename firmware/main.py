@@ -25,6 +25,7 @@ WDT_MS = limits.WDT_TIMEOUT_MS
 
 ctrl = None  # the running Controller (the host simulator reads it)
 hw = None  # the Device
+_root = ""  # where the flash files are (the host's simulated flash: a directory)
 
 
 def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None, telemetry=None):
@@ -38,7 +39,8 @@ def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None, telemetry=None):
     sleep_ms = time.sleep_ms
     tick = ctrl.tick_ms
     wdt = None
-    last = deadline = ticks_ms()
+    fault, zeroing = 0, True  # the fault last seen latched; the first zeroing not over yet
+    last = deadline = begun = ticks_ms()
     while True:
         now = ticks_ms()
         dt = ticks_diff(now, last)
@@ -47,6 +49,10 @@ def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None, telemetry=None):
         hw.write(ctrl.pump, ctrl.inlet, ctrl.vent, dt)
         if ctrl.maintenance:
             return  # safe outputs written, and the watchdog never armed: they were safe throughout
+        ctrl.service()  # between ticks: the garment check's code, loaded only while it runs
+        if ctrl.fault != fault or (zeroing and ctrl.state):  # a trip (outputs safe already), or zeroed:
+            import crashlog  # said, a trip kept in the trip log; loaded for this only (it lets itself go)
+            fault, zeroing = crashlog.note(_root, ticks_diff(now, begun), ctrl, hw.led, fault, zeroing)
         hw.led.update(dt, ctrl.state, ctrl.fault)
         if telemetry is not None:
             telemetry.tick(dt, ctrl)  # into a preallocated buffer: allocates nothing
@@ -89,7 +95,8 @@ def _report(err, root, uptime_ms):
 
 
 def main(root=""):
-    global ctrl, hw
+    global ctrl, hw, _root
+    _root = root
     # Without a board nothing is driven (gate pull-downs hold every output off), so a
     # missing or wrong board file stops here with its message, not in a reset loop.
     import wiring

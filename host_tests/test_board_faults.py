@@ -23,13 +23,15 @@ def _traces(tmp_path, kind, at_ms, duration_s=30, vms=run.VMS):
 
 
 def _first_fill_ms():
-    """When the first chamber's inlet first opens with the pump on, in a healthy run."""
+    """When the first chamber's first fill is under way (the pump on, its inlet open, the
+    chamber above the garment check's puff of air), in a healthy run."""
     rows = []
-    run.simulate(duration_s=15, plant="large-leg", seed=5, on_tick=lambda r: rows.append((r[0], r[4], r[7][0])))
-    return next(t for t, pump, inlet in rows if pump and inlet)
+    run.simulate(duration_s=15, plant="large-leg", seed=5,
+                 on_tick=lambda r: rows.append((r[0], r[4], r[7][0], r[5][0])))
+    return next(t for t, pump, inlet, p in rows if pump and inlet and p > 5.0)
 
 
-def test_a_hung_loop_keeps_its_outputs_until_the_watchdog_then_vents(tmp_path):
+def test_a_hung_loop_stops_the_pump_by_its_lease_keeps_the_valves_until_the_watchdog_then_vents(tmp_path):
     at = _first_fill_ms() + 500  # mid-fill of chamber 1: pump on, inlet open
     paths = _traces(tmp_path, "hang", at)
     assert paths["cpython"].read_bytes() == paths["micropython"].read_bytes()
@@ -38,7 +40,11 @@ def test_a_hung_loop_keeps_its_outputs_until_the_watchdog_then_vents(tmp_path):
     first_reset = t["state"].index("RESET")
     bite_ms = t["t_ms"][first_reset]
     assert at < bite_ms <= at + WDT_MS + 50  # the watchdog bites within its timeout
-    assert all(t["pump"][i] > 0 and t["in1"][i] == 1 for i in range(k, first_reset))  # frozen mid-fill
+    # The pump driver's own lease (pump.py) turns the pump off once the loop has not commanded
+    # it for PUMP_LEASE_MS; the valves stay as the loop left them until the watchdog resets.
+    off = next(i for i in range(k, first_reset) if t["pump"][i] == 0)
+    assert t["t_ms"][off] <= at + limits.PUMP_LEASE_MS + 25
+    assert all(t["pump"][i] == 0 and t["in1"][i] == 1 for i in range(off, first_reset))
     assert all(t["pump"][i] == 0 for i in range(first_reset + 1, len(t["t_ms"])))  # then off ...
     assert all(t["out1"][i] == 1 for i in range(first_reset + 1, len(t["t_ms"])))  # ... and vented
     assert t["p1"][-1] < 5.0

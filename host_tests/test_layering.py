@@ -19,7 +19,8 @@ LIB = FIRMWARE / "lib"
 
 # The control core: what Controller.step() runs and the tables it reads. No hardware, no
 # clock, no files: the same objects whether main.py or a host shell steps them.
-CORE = {"controller", "scheduler", "regulator", "regulator_manifold", "limiter", "programs", "buttons", "topology"}
+CORE = {"controller", "scheduler", "regulator", "regulator_manifold", "limiter", "limiter_manifold", "probe",
+        "programs", "buttons", "topology"}
 # Leaf modules: what every layer may share (state and fault codes, the limits table, the
 # safe state). They import no firmware module.
 LEAVES = {"faults", "limits", "safe_state"}
@@ -28,8 +29,9 @@ DRIVERS = {"analog_sensor", "buttons_io", "device", "hx710b", "led", "led_pixel"
            "valves_gpio"}
 # The shell's helpers: start-up wiring, the settings file, the crash log, the telemetry line.
 SHELL = {"wiring", "settings", "settings_io", "crashlog", "telemetry"}
-# What the core and the leaves may take from the interpreter: no I/O, no clock.
-PURE = {"micropython", "array"}
+# What the core and the leaves may take from the interpreter: no I/O, no clock. (sys: only its
+# modules table, for the controller to let the garment check's code go once the check is over.)
+PURE = {"micropython", "array", "sys"}
 
 
 def imports(path):
@@ -121,7 +123,8 @@ def test_whole_module_names_never_import_as():
 
 
 def test_the_checks_see_what_they_claim():
-    # The walk finds imports inside functions (the controller loads its regulator that way),
-    # and a chain is reported in full.
-    assert {"regulator", "regulator_manifold", "topology"} <= MODULES["controller"]
-    assert reach("controller")["safe_state"] == ["controller", "limiter", "safe_state"]
+    # The walk finds imports inside functions (the controller loads the garment check that way,
+    # its start-up its regulator and limiter), and a chain is reported in full.
+    assert {"probe", "topology"} <= MODULES["controller"]
+    assert {"regulator", "regulator_manifold", "limiter", "limiter_manifold"} <= MODULES["topology"]
+    assert reach("controller")["safe_state"] == ["controller", "topology", "limiter", "safe_state"]

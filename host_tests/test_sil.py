@@ -37,7 +37,9 @@ def test_three_minute_gradient_session_runs_the_real_main_on_each_board(board):
     assert result["faults"] == [] and result["crash_log"] == ""
     assert result["wdt_feeds"] > 6000  # armed at the first fill, fed every tick after
     cycles = rec.complete_cycles()
-    assert len(cycles) >= (3 if n == 4 else 2)
+    # (zeroing, the garment check at START and letting its air out take some 5 s of the three
+    # minutes: the single-sensor build, slower to fill, completes its third wave just after)
+    assert len(cycles) >= (3 if n == 4 and fw.load_board(board).get("sensor_at") != "manifold" else 2)
     for c in cycles:
         assert c.fill_order() == list(range(n)), c.crossed_ms  # distal to proximal
         for i in range(n):
@@ -129,18 +131,24 @@ def test_a_sensor_fault_latches_safe_and_the_loop_keeps_feeding_the_watchdog(mon
     rec = Recorder()
     result = device_shell.run_device("esp32s3-8ch", duration_ms=60_000, on_tick=rec,
                          plant_faults=[run.PlantFault("dead-sensor", 20_000, 2)])
-    assert [f["code"] for f in result["faults"]] == ["SENSOR"]
+    # SENSOR (no fresh reading), or NO_RISE first when its chamber is fed as it dies (the last
+    # reading, frozen, does not rise).
+    [code] = [f["code"] for f in result["faults"]]
+    assert code in ("SENSOR", "NO_RISE")
     assert result["ended"] == "duration" and result["crash_log"] == ""
     assert rec.fault_rows > 1000 and rec.unsafe_fault_rows == 0  # read at the pins
     assert result["ctrl"].limiter.fault_chamber == 2
-    # The LED: steady on while running, then the SENSOR fault's pattern (led.FAULT_* figures)
-    # from the tick the fault latched: one 150 ms flash, then dark to the end of the period.
+    # The LED: steady on while running, then the fault's pattern (led.FAULT_* figures) from the
+    # tick the fault latched: as many 150 ms flashes as its code, then dark to the end of the period.
     fault_ms = result["faults"][0]["t_ms"]
+    flashes = faults.NAMES.index(code)
     assert all(on for t, on in leds if fault_ms - 5000 <= t < fault_ms)
-    period = faults.SENSOR * (led.FAULT_ON_MS + led.FAULT_OFF_MS) + led.FAULT_PAUSE_MS
+    step = led.FAULT_ON_MS + led.FAULT_OFF_MS
+    period = flashes * step + led.FAULT_PAUSE_MS
     after = [(t, on) for t, on in leds if t >= fault_ms]
     assert len(after) > 1000 and after[0] == (fault_ms, True)
-    assert all(on == ((t - fault_ms) % period < led.FAULT_ON_MS) for t, on in after), after[:100]
+    assert all(on == ((t - fault_ms) % period // step < flashes and (t - fault_ms) % period % step < led.FAULT_ON_MS)
+               for t, on in after), after[:100]
 
 
 def test_mode_held_at_power_up_leaves_outputs_safe_and_the_repl_free():

@@ -135,7 +135,8 @@ def test_default_session_ends_after_30_minutes_in_a_longer_run(capsys):
     code, out, _ = run(capsys, "sim", "--duration", 2400, "--shell", "core")
     assert code == 0
     assert "session length 30 min" in out
-    assert "session ended at 1802.0 s (30.0 min): time up" in out
+    # START is pressed at 0: the session runs once zeroed (three 1 s windows that agree).
+    assert "session ended at 1803.0 s (30.0 min): time up" in out
     assert "idle from then to the end of the run at 2400.0 s" in out
 
 
@@ -183,7 +184,7 @@ def test_plot_marks_the_session_end(capsys, tmp_path):
     assert code == 0
     svg = path.read_text()
     assert "session end: time up" in svg  # matplotlib keeps each text as a comment beside its glyphs
-    assert "session ended at 302.0 s: time up" in svg
+    assert "session ended at 303.0 s: time up" in svg  # (the session starts once zeroed, at 3 s)
 
 
 # ---- the summary's peaks -------------------------------------------------------------

@@ -9,86 +9,84 @@ import faults
 import limits
 import programs
 from faults import FAULT, IDLE, NO_READING, PAUSED, RUNNING, ZEROING
-from limiter import Limiter
-from scheduler import Scheduler
 
 _MAX_DT = const(1000)  # a stalled loop must not make timers jump further than this
+_ZERO_WINDOW_MS = const(1000)  # average this long for each zero estimate
+# Three windows in a row this close (the last to each of the two before it): the chambers
+# have stopped venting. A slow vent falls more than this in a second or two.
+_ZERO_AGREE_DMMHG = const(4)
+_WATCH_SHIFT = const(4)  # the zeros' filter for the garment check: a sixteenth of each new reading
+# After the garment check its puffs of air are let out before the first fill (a fill that
+# starts on air left in the chamber takes less, and would set the next fill's air too low).
+_AIR_OUT_MS = const(1500)
+# The types of what topology.assemble() builds, for the type checker only: it takes _TYPES for
+# true (tools/mypy-micropython.ini); MicroPython compiles `if 0:` away, and ignores annotations.
+_TYPES = const(0)
+if _TYPES:
+    from array import array
+    from collections.abc import Callable
+
+    from buttons import Buttons
+    from limiter import Limiter
+    from probe import Probe
+    from regulator import Regulator
+    from regulator_manifold import ManifoldRegulator
+    from scheduler import Scheduler
 
 
 class Controller:
     tick_ms = 25  # the shells call step() this often
-    zero_window_ms = 1000  # average this long for each zero estimate
-    zero_agree_dmmhg = 10  # two windows this close = chambers have stopped venting
     zero_timeout_ms = 15000
+    # Built by topology.assemble() (start-up only code): what each attribute holds.
+    chambers: int
+    sensors: int
+    chamber_vents: bool
+    single_sensor: bool
+    scheduler: "Scheduler"
+    regulator: "Regulator | ManifoldRegulator"
+    limiter: "Limiter"
+    buttons: "Buttons"
+    probe: "Probe"  # or None (no check), or 0 (asked for: its code not loaded yet)
+    checking: bool
+    _probed: bool
+    _ticks_diff: "Callable[[int, int], int]"
+    _last: int
+    _started: bool
+    peak: list
+    inlet: list
+    vent: list
+    pump: int
+    state: int
+    fault: int
+    sensed: list
+    pressure: list
+    stale_ms: list
+    zero_f: "array"
+    sensor_span: int
+    level_cap: int
+    _offset: list
+    _zero_sum: list
+    _zero_prev: list
+    _zeroed: bool
+    _start_pending: bool
+    maintenance: bool
+    _mode_held_ms: int
+    levels: list
+    program: int
+    session_ms: int
+    session_left_ms: int
 
     def __init__(self, board, ticks_diff, program=0, level=0, session_min=limits.SESSION_DEFAULT_MIN):
-        import topology  # start-up only: main.py drops it once the loop starts
+        import topology  # start-up only: main.py drops it once the loop starts (and this code with it)
 
-        n = board["chambers"]
-        self.chambers = n
-        self._ticks_diff = ticks_diff
-        self._last = 0
-        self._started = False
-        self.chamber_vents = topology.chamber_vents(board)
-        self.single_sensor = topology.single_sensor(board)
-        if self.single_sensor == self.chamber_vents:
-            # A shared exhaust can only vent while nothing fills, which only the manifold
-            # regulator plans for; it reads the manifold sensor, not one per chamber.
-            raise ValueError("board %s: topology %s goes with %s" % (
-                board["name"], board.get("topology"), "sensor_at 'manifold'" if not self.chamber_vents
-                else "a sensor per chamber"))
-        self.scheduler = Scheduler(n)
-        # Only the regulator this board needs is loaded: RAM on the chip is scarce. Both
-        # offer the same outputs (pump, inlet, vent, reached) and reset().
-        if self.single_sensor:
-            from regulator_manifold import ManifoldRegulator as BoardRegulator
-        else:
-            from regulator import Regulator as BoardRegulator  # type: ignore[assignment]
-        self.regulator = BoardRegulator(n)
-        self.peak = self.scheduler.peak  # this cycle's target per chamber (the list itself)
-        self.sensors = topology.sensor_count(board)
-        self.buttons = buttons.Buttons()
-        self.inlet = self.regulator.inlet  # outputs: the regulator's lists, overridden in place
-        self.vent = self.regulator.vent
-        self.pump = 0
-        self.state = ZEROING
-        self.fault = faults.NONE
-        s = self.sensors
-        self.sensed = [0] * s  # each sensor's zeroed reading, dmmHg gauge
-        # What the firmware believes per chamber: the sensors themselves, or on the
-        # single-sensor build each chamber's pressure when last read through the manifold.
-        self.pressure = self.regulator.pressure if self.single_sensor else self.sensed
-        self.stale_ms = [0] * s
-        sched = self.scheduler
-        self.limiter = Limiter(board.get("hard_limit_dmmhg", limits.HARD_LIMIT_DMMHG), self.pressure, self.sensed,
-                               self.stale_ms, sched.peak, sched.mode, self.regulator.reached, self.inlet, self.vent,
-                               not self.chamber_vents)
-        # The highest level the sensors can watch with the limiter's margin to spare:
-        # the sensor's span less its zero offset (known once zeroed) less the margin.
-        self.sensor_span = topology.sensor_span_dmmhg(board, limits.SENSOR_MAX_DMMHG)
-        self.level_cap = self.sensor_span - limits.TRIP_MARGIN_DMMHG
-        self._offset = [0] * s
-        self._zero_sum = [0] * s
-        self._zero_prev = [0] * s
-        self._zeroed = False
-        self._restart_zeroing()
-        self._start_pending = False
-        # Maintenance mode: MODE held from the first step for buttons.MAINTENANCE_HOLD_MS.
-        # Once set it stays set: outputs safe and buttons ignored until a reset.
-        self.maintenance = False
-        self._mode_held_ms = 0  # MODE held since the first step, ms; -1 once it was not
-        self.levels = [p[programs.LEVEL_DEFAULT] for p in programs.PROGRAMS]
-        self.program = 0
-        self.select_program(program)
-        if level:
-            self.levels[self.program] = programs.clamp_level(self.program, level)
-        self.session_ms = session_min * 60000
-        self.session_left_ms = self.session_ms
+        topology.assemble(self, board, ticks_diff, program, level, session_min)
 
     # ---- settings the shells and the UI use -------------------------------------------
     def can_run(self, index):
-        """Distal release needs a vent valve on every chamber."""
-        return self.chamber_vents or not programs.needs_chamber_vents(index)
+        """Distal release needs a vent valve on every chamber; no program may keep a chamber
+        above the tourniquet pressure longer than the limit (programs.held_ms)."""
+        return ((self.chamber_vents or not programs.needs_chamber_vents(index))
+                and programs.held_ms(index, self.chambers) <= limits.TOURNIQUET_MS)
 
     def select_program(self, index):
         if 0 <= index < programs.COUNT and self.can_run(index):
@@ -133,14 +131,36 @@ class Controller:
                 self.maintenance = self._mode_held_ms >= buttons.MAINTENANCE_HOLD_MS
             else:
                 self._mode_held_ms = -1
-        if self.state == RUNNING:
-            self.scheduler.step(dt, self.regulator.reached, self.pressure)
-        sched = self.scheduler
-        if self.single_sensor:
-            self.regulator.step(dt, sched.mode, sched.target, self.sensed[0])
+        if self._zeroed and not self.checking:  # (before zeroing a reading is no pressure yet;
+            self.scheduler.rest(dt, self.pressure)  # the check's puff of air unloads no limb)
+        if self.state == IDLE or self.state == PAUSED or self.state == ZEROING:
+            self._watch()
+        if self.checking:
+            probe = self.probe
+            if probe is None:  # asked this tick: the loop loads its code between ticks
+                self.probe = 0  # type: ignore[assignment]
+                self.pump = 0
+            elif probe == 0:  # (a shell that never calls service(): here, then)
+                self.service()
+                probe = self.probe
+            if probe:
+                self.pump = probe.step(dt, self.sensed, self.inlet, self.vent)
+            if probe and probe.done:
+                self.checking = False
+                if probe.fault:
+                    self._enter_fault(self.limiter.trip(probe.fault, probe.chamber, probe.value, probe.limit))
+                else:
+                    self._probed = True
+                    self.scheduler.start(self.program, self.level_in_use(), _AIR_OUT_MS)
         else:
-            self.regulator.step(dt, sched.mode, sched.target, self.pressure)
-        self.pump = self.regulator.pump
+            if self.state == RUNNING:
+                self.scheduler.step(dt, self.regulator.reached, self.pressure)
+            sched = self.scheduler
+            if self.single_sensor:
+                self.regulator.step(dt, sched.mode, sched.target, self.sensed[0])
+            else:
+                self.regulator.step(dt, sched.mode, sched.target, self.pressure)
+            self.pump = self.regulator.pump
         if self.state == ZEROING:
             fault = self.limiter.check_sensors()
         else:
@@ -149,6 +169,35 @@ class Controller:
             self._enter_fault(fault)
         if self.state == FAULT or self.state == ZEROING or self._mode_held_ms >= 0:
             self.pump = self.limiter.force_safe()
+
+    def service(self):
+        """Between ticks, where the shell may allocate (main.py's loop calls it every pass):
+        load the garment check's code when a START needs it, let it go once it is over."""
+        if self.checking and not self.probe:  # (None, or 0: asked for)
+            from probe import Probe
+
+            self.probe = Probe(self.chambers, self.sensors, self.zero_f)
+        elif not self.checking and self.probe is not None:
+            self.probe = None  # type: ignore[assignment]
+            import sys
+
+            sys.modules.pop("probe", None)
+
+    def _watch(self):
+        z = self.zero_f  # the zeros, then the spread and the ticks watched
+        s = self.sensors
+        spread = 0
+        sensed = self.sensed
+        for i in range(s):
+            d = (sensed[i] << _WATCH_SHIFT) - z[i]
+            if not z[s + 1]:
+                d = 0
+                z[i] = sensed[i] << _WATCH_SHIFT
+            z[i] += (d + 8) >> _WATCH_SHIFT  # rounded: a floored filter settles low
+            spread += d if d > 0 else -d
+        if z[s + 1] < 0x3FFFFFFF:
+            z[s + 1] += 1
+        z[s] += (spread // s - z[s]) >> _WATCH_SHIFT
 
     def _read(self, dt, readings):
         for i in range(self.sensors):
@@ -162,38 +211,39 @@ class Controller:
                 self._zero_sum[i] += r
             self.sensed[i] = r - self._offset[i]
         if self.state == ZEROING:
-            self._zero_count += 1
+            self._zero_sum[self.sensors] += 1
             self._zero(dt)
 
     def _restart_zeroing(self):
         self.state = ZEROING
-        self._zero_count = 0
-        self._zero_ms = 0
-        self._zero_total_ms = 0
-        self._zero_rounds = 0
-        for i in range(self.sensors):
+        self._zeroed = False
+        for i in range(len(self._zero_sum)):
             self._zero_sum[i] = 0
+        for i in range(len(self._zero_prev)):
             self._zero_prev[i] = 0
 
     def _zero(self, dt):
-        # Zero only once two consecutive windows agree: a board reset mid-session
-        # boots with chambers still venting, and their falling pressure is not zero.
-        self._zero_ms += dt
-        self._zero_total_ms += dt
-        if self._zero_ms < self.zero_window_ms:
+        # Zero only once three windows in a row agree: a board reset mid-session boots with
+        # chambers still venting, and their falling pressure is not zero.
+        z = self._zero_sum  # per sensor the window's sum; then its readings, ms, windows so far
+        s = self.sensors
+        z[s + 1] += dt
+        if z[s + 1] < _ZERO_WINDOW_MS:
             return
-        settled = self._zero_rounds > 0
-        for i in range(self.sensors):
-            mean = self._zero_sum[i] // self._zero_count
-            if abs(mean - self._zero_prev[i]) > self.zero_agree_dmmhg:
+        settled = z[s + 2] > 1
+        prev = self._zero_prev
+        for i in range(s):
+            mean = z[i] // z[s]
+            if abs(mean - prev[i]) > _ZERO_AGREE_DMMHG or abs(mean - prev[s + i]) > _ZERO_AGREE_DMMHG:
                 settled = False
-            self._zero_prev[i] = mean
-            self._zero_sum[i] = 0
-        self._zero_count = 0
-        self._zero_ms = 0
-        self._zero_rounds += 1
+            prev[s + i] = prev[i]
+            prev[i] = mean
+            z[i] = 0
+        z[s] = 0
+        z[s + 1] = 0
+        z[s + 2] += 1
         if not settled:
-            if self._zero_total_ms > self.zero_timeout_ms:
+            if z[s + 2] * _ZERO_WINDOW_MS > self.zero_timeout_ms:  # (each window at least that long)
                 self._enter_fault(self.limiter.trip(faults.ZERO_OFFSET, -1))
             return
         for i in range(self.sensors):
@@ -204,7 +254,7 @@ class Controller:
             self._offset[i] = self._zero_prev[i]
             self.sensed[i] -= self._offset[i]
         if self.single_sensor:
-            self.regulator.read_all_open(self.sensed[0])  # zeroing ran with every chamber open
+            self.regulator.read_all_open(self.sensed[0])  # type: ignore[union-attr]  # (every chamber open)
         cap = self.sensor_span
         for i in range(self.sensors):
             if self.sensor_span - self._offset[i] < cap:
@@ -212,6 +262,8 @@ class Controller:
         cap -= limits.TRIP_MARGIN_DMMHG
         self.level_cap = cap - cap % limits.LEVEL_STEP_DMMHG
         self._zeroed = True
+        for i in range(self.sensors):
+            self.zero_f[i] = 0  # each reads zero on average now
         self.state = IDLE
         if self._start_pending:
             self._start()
@@ -224,11 +276,11 @@ class Controller:
         if state == FAULT:
             if long & (1 << buttons.START):
                 self.limiter.clear()
-                self.fault = faults.NONE
-                if self._zeroed:
+                if self._zeroed and self.fault != faults.ZERO_OFFSET:
                     self.state = IDLE
                 else:
-                    self._restart_zeroing()  # no trusted offsets yet: measure them again
+                    self._restart_zeroing()  # no trusted offsets (yet, or any more): measure them again
+                self.fault = faults.NONE
             return
         if state == ZEROING:
             if short & (1 << buttons.START):
@@ -249,6 +301,7 @@ class Controller:
         elif state == RUNNING:
             if short & (1 << buttons.START):
                 self.state = PAUSED
+                self.checking = False
                 self.scheduler.stop()  # a paused limb is never left under pressure
                 return
             self.session_left_ms -= dt
@@ -261,6 +314,7 @@ class Controller:
 
     def _start(self):
         self._start_pending = False
+        self._probed = False  # every session begins with the garment check
         self.session_left_ms = self.session_ms
         self.scheduler.cycles = 0
         self.state = RUNNING
@@ -269,24 +323,32 @@ class Controller:
     def _begin(self):
         # Also the resume after a pause: the wave restarts from the foot.
         self.limiter.fill_timeout_ms = min(programs.PROGRAMS[self.program][programs.INFLATE_MS], limits.FILL_TIMEOUT_MS)
-        self.scheduler.start(self.program, self.level_in_use())
+        if self._probed:
+            self.scheduler.start(self.program, self.level_in_use())
+        else:
+            self.checking = True  # (service() loads the check's code before the next tick)
 
     def _stop(self):
         self.state = IDLE
+        self.checking = False
         self.scheduler.stop()
 
     def _change_level(self, delta):
         level = programs.clamp_level(self.program, self.levels[self.program] + delta)
         self.levels[self.program] = level
         self.scheduler.set_level(self.level_in_use())
+        self.limiter.relearn()  # new targets: new air to reach them
 
     def _next_program(self):
         for step in range(1, programs.COUNT + 1):
             if self.select_program((self.program + step) % programs.COUNT):
+                self.limiter.relearn()
                 return
 
     def _enter_fault(self, code):
         self.fault = code
         self.state = FAULT
+        self._start_pending = False  # a START pressed before the fault does not outlive it
+        self.checking = False
         self.scheduler.stop()
         self.regulator.reset()

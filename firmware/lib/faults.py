@@ -27,6 +27,10 @@ VENT_TIMEOUT = const(6)
 ZERO_OFFSET = const(7)
 LEAK = const(8)
 NO_RISE = const(9)
+GARMENT = const(10)
+NO_BOOT = const(11)
+AIR = const(12)
+TOURNIQUET = const(13)
 
 NAMES = (
     "",
@@ -39,5 +43,9 @@ NAMES = (
     "ZERO_OFFSET",
     "LEAK",
     "NO_RISE",
+    "GARMENT",
+    "NO_BOOT",
+    "AIR",
+    "TOURNIQUET",
 )
 

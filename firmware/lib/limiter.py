@@ -1,6 +1,8 @@
 # The safety limiter: runs every tick after the scheduler and regulator, may
 # override every output, and latches. It keeps its own timers and trusts nothing
-# but the pressures, the commanded outputs and the limits table.
+# but the pressures, the commanded outputs and the limits table. The principle: no
+# single fault lets the pump feed a chamber whose reading cannot be trusted.
+# The single-sensor build's own rules are a subclass, loaded only for it (limiter_manifold.py).
 from array import array
 
 from micropython import const
@@ -12,7 +14,44 @@ from scheduler import FILL, HOLD, VENT
 # The safe state's values only (main.py drops the module after start-up): see safe_state.py.
 from safe_state import INLET as _SAFE_INLET, PUMP as _SAFE_PUMP, VENT as _SAFE_VENT
 
-_FILTER_SHIFT = const(3)  # pressure filter for the leak check: noise must not look like a leak
+_FILTER_SHIFT = const(3)  # the readings' filter for the drift check: noise must not look like a drift
+_SETTLE_MS = const(100)  # a feeding burst's first ms: the valves, the sensor's lag, no fill rate yet
+_AIR_CAP = const(10000000)  # pump % x ms; x 100 stays a small int
+_FRESH = const(0x3FFFFFFF)  # single sensor: no reading between pulses yet (since the chamber vented)
+
+# Per chamber, one packed array (a list, or an array each, costs a machine word or an object
+# per entry): _K ints a chamber, at these offsets. Timers saturate at 0x3FFFFFFF.
+_FILL = const(0)  # time filling and short of its target
+_VENT = const(1)  # time told to vent and still above VENTED_DMMHG
+_HIGH = const(2)  # time above TOURNIQUET_DMMHG in one go
+_FEED = const(3)  # feeding time since the reading last rose
+_STEP = const(4)  # feeding time its last NO_RISE_RATE_DMMHG took; 0 unknown
+_BURST = const(5)  # time into the current feeding burst
+_RATE = const(6)  # feeding time since the rate window opened (single sensor: the last pulse's length)
+_BLIND = const(7)  # single sensor: the pulse time since the reading between pulses last rose
+_AIR = const(8)  # pump % x ms fed since the chamber last vented
+_FEED_FROM = const(9)  # the reading the feeding must rise from
+_RATE_FROM = const(10)
+_BURST_FROM = const(11)  # single sensor: the reading between pulses when it last rose
+_AIR_REF = const(12)  # the air its last fill needed to reach the target; 0 unknown
+_REACHED = const(13)  # reached its target last tick
+_HOLD = const(14)  # time held since it reached its target
+_TOP = const(15)  # held: the highest smoothed reading since it was last fed (x 8)
+_K = const(16)
+# Per sensor, likewise.
+_FAST = const(0)  # lightly filtered reading (a quarter of the new one each tick)
+_LO = const(1)  # the lowest fast reading in this FALL_BLOCK_MS block
+_REF = const(2)  # ... and in the block before
+_OPEN = const(3)  # time open to atmosphere (drift check)
+_CLOSED = const(4)  # its air path was closed last tick
+_SSMOOTH = const(5)  # filtered reading << _FILTER_SHIFT
+_KS = const(6)
+# The single-sensor build's own, after its one sensor's (limiter_manifold.py).
+_M_PATH = const(6)  # the manifold this tick: 0 shut (pumped, or settled with a chamber), 1 open to air, 2 settling
+# The limiter's own, at the end (negative offsets).
+_PUMP_MS = const(-1)  # the pump on without a pause this long
+_BLOCK_MS = const(-2)  # time into this FALL_BLOCK_MS block
+_AIR_MOST = const(-3)  # the biggest fill's air of any chamber
 
 
 class Limiter:
@@ -38,20 +77,15 @@ class Limiter:
         self.hard_limit = hard_limit if hard_limit < limits.HARD_LIMIT_DMMHG else limits.HARD_LIMIT_DMMHG
         self.fill_timeout_ms = limits.FILL_TIMEOUT_MS
         self.fault = faults.NONE
-        self.fault_chamber = -1  # which chamber tripped, -1 for none or the pump
-        # Packed arrays (a list spends a machine word on each entry); timers saturate at
-        # 0x3FFFFFFF and filtered pressures stay far below 2**31.
-        zeros = bytes(4 * chambers)
-        self._fill_ms = array("i", zeros)
-        self._vent_ms = array("i", zeros)
-        self._pump_ms = 0
-        self._smooth = array("i", zeros)  # filtered pressure << _FILTER_SHIFT
-        self._held_ms = array("i", zeros)  # time isolated in the current leak window
-        self._held_from = array("i", zeros)  # filtered pressure when the window opened
-        self._sensor_smooth = array("i", bytes(4 * len(sensed)))  # filtered readings << _FILTER_SHIFT
-        self._feed_ms = array("i", zeros)  # pump time into the chamber since its reading last rose
-        self._feed_from = array("i", zeros)  # filtered reading when that window opened
-        self._unfed_ms = array("i", zeros)  # time since the pump last fed it
+        # What tripped: chamber (-1 for none or the pump), the value and the limit it broke,
+        # in ms when fault_ms, else in dmmHg (main.py prints it and keeps it in the trip log).
+        self.fault_chamber = -1
+        self.fault_value = 0
+        self.fault_limit = 0
+        self.fault_ms = False
+        self._c = array("i", bytes(4 * _K * chambers))
+        # ... then the single-sensor build's own (4), and the limiter's own (3, from the end).
+        self._s = array("i", bytes(4 * (_KS * len(sensed) + 7)))
 
     def check(self, dt, pump):
         """Trip (and latch) on the first broken limit; returns the latched fault code.
@@ -60,92 +94,185 @@ class Limiter:
             return self.fault
         sensed = self._sensed
         stale_ms = self._stale_ms
-        smooth = self._sensor_smooth
-        sensors = len(sensed)
-        for i in range(sensors):
+        inlet = self._inlet
+        vent = self._vent
+        s = self._s
+        own = len(sensed) == len(inlet)  # a sensor per chamber, or the manifold's one for all
+        if not own and self._manifold(dt, pump):  # type: ignore[attr-defined]  # (limiter_manifold.py)
+            return self.fault
+        block = False
+        s[_BLOCK_MS] += dt
+        if s[_BLOCK_MS] >= limits.FALL_BLOCK_MS:
+            s[_BLOCK_MS] = 0
+            block = True
+        for i in range(len(sensed)):
             p = sensed[i]
-            if stale_ms[i] > limits.SENSOR_STALE_MS or p < limits.SENSOR_MIN_DMMHG or p > limits.SENSOR_MAX_DMMHG:
-                return self.trip(faults.SENSOR, i)
+            if stale_ms[i] > limits.SENSOR_STALE_MS:
+                return self.trip(faults.SENSOR, i, stale_ms[i], limits.SENSOR_STALE_MS, True)
+            if not limits.SENSOR_MIN_DMMHG <= p <= limits.SENSOR_MAX_DMMHG:
+                return self.trip(faults.SENSOR, i, p, limits.SENSOR_MIN_DMMHG if p < 0 else limits.SENSOR_MAX_DMMHG)
             if p > self.hard_limit:
-                return self.trip(faults.HARD_LIMIT, i)
-            smooth[i] += ((p << _FILTER_SHIFT) - smooth[i]) >> _FILTER_SHIFT
+                return self.trip(faults.HARD_LIMIT, i, p, self.hard_limit)
+            b = i * _KS
+            sm = s[b + _SSMOOTH]
+            sm += ((p << _FILTER_SHIFT) - sm) >> _FILTER_SHIFT
+            s[b + _SSMOOTH] = sm
+            f = s[b + _FAST]
+            f += (p - f) >> 2
+            s[b + _FAST] = f
+            # With its air path closed (the chamber's vent shut; the manifold with the exhaust
+            # shut, pumped or settled with a chamber) a reading can only fall as fast as a leak
+            # lets air out.
+            closed = (not vent[i]) if own else not s[_M_PATH]
+            if closed and s[b + _CLOSED]:
+                if f < s[b + _REF] - limits.FALL_DMMHG:
+                    return self.trip(faults.SENSOR, i, s[b + _REF] - f, limits.FALL_DMMHG)
+                if f < s[b + _LO]:
+                    s[b + _LO] = f
+                if block:
+                    s[b + _REF] = s[b + _LO]
+                    s[b + _LO] = f
+            else:
+                s[b + _REF] = f
+                s[b + _LO] = f
+            s[b + _CLOSED] = 1 if closed else 0
+            # Open to atmosphere for a while, a reading must be near zero: one well below has
+            # a zero that walked away, and would under-report every fill.
+            if (vent[i] and not inlet[i]) if own else (s[_M_PATH] == 1 and not pump):
+                s[b + _OPEN] = _add(s[b + _OPEN], dt)
+                if s[b + _OPEN] > limits.VENTED_SETTLE_MS and sm < -(limits.ZERO_DRIFT_DMMHG << _FILTER_SHIFT):
+                    return self.trip(faults.ZERO_OFFSET, i, sm >> _FILTER_SHIFT, -limits.ZERO_DRIFT_DMMHG)
+            else:
+                s[b + _OPEN] = 0
         pressure = self._pressure
         peak = self._peak
         mode = self._mode
         reached = self._reached
-        inlet = self._inlet
-        vent = self._vent
-        chambers = len(pressure)
-        own = sensors == chambers  # a sensor per chamber, or the manifold's one for all
-        for i in range(chambers):
+        c = self._c
+        for i in range(len(inlet)):
             p = pressure[i]
+            b = i * _K
             if p > self.hard_limit:
-                return self.trip(faults.HARD_LIMIT, i)
+                return self.trip(faults.HARD_LIMIT, i, p, self.hard_limit)
             m = mode[i]
             # A venting chamber is falling from its own earlier target; the ceiling
             # and the vent timeout watch it instead.
             if m != VENT and p > peak[i] + limits.TRIP_MARGIN_DMMHG:
-                return self.trip(faults.OVERPRESSURE, i)
-            if m == FILL and not reached[i]:
-                self._fill_ms[i] = _add(self._fill_ms[i], dt)
-                if self._fill_ms[i] > self.fill_timeout_ms:
-                    return self.trip(faults.FILL_TIMEOUT, i)
+                return self.trip(faults.OVERPRESSURE, i, p, peak[i] + limits.TRIP_MARGIN_DMMHG)
+            if self._timer(b + _FILL, dt, m == FILL and not reached[i], self.fill_timeout_ms):
+                return self.trip(faults.FILL_TIMEOUT, i, c[b + _FILL], self.fill_timeout_ms, True)
+            if self._timer(b + _VENT, dt, vent[i] and p >= limits.VENTED_DMMHG, self.vent_timeout_ms):
+                return self.trip(faults.VENT_TIMEOUT, i, c[b + _VENT], self.vent_timeout_ms, True)
+            if self._timer(b + _HIGH, dt, p >= limits.TOURNIQUET_DMMHG, limits.TOURNIQUET_MS):
+                return self.trip(faults.TOURNIQUET, i, c[b + _HIGH], limits.TOURNIQUET_MS, True)
+            self._timer(b + _HOLD, dt, m == HOLD, 0x3FFFFFFF)
+            fed = inlet[i] and pump
+            ref = c[b + _AIR_REF]
+            if vent[i]:
+                c[b + _TOP] = 0
+                if p < limits.VENTED_DMMHG:
+                    # Vented: whatever it was fed is gone, the next fill starts afresh.
+                    for k in range(b + _FEED, b + _AIR + 1):
+                        c[k] = 0
+                    c[b + _BURST_FROM] = _FRESH
+                elif c[b + _AIR] > 0:
+                    c[b + _AIR] = -_AIR_CAP  # let out in part (a bleed): this fill's air is no measure
+            elif fed:
+                c[b + _TOP] = 0
+                # The reading that shows chamber i while it is fed: its own sensor, or the manifold's.
+                # Feeding time counts at the duty the pump runs (ms at full pump): a slow top-up
+                # has as long as its air needs.
+                if self._not_rising(b, pump * dt // 100, s[(i if own else 0) * _KS + _FAST]):
+                    return self.trip(faults.NO_RISE, i, c[b + _FEED], self._window(b), True)
+                air = c[b + _AIR] + pump * dt
+                c[b + _AIR] = air if air < _AIR_CAP else _AIR_CAP
+                filling = m == FILL and not reached[i]
+                if filling or m == HOLD:
+                    # Filling: its own last fill's air and AIR_MARGIN_PCT more, or (none yet) three
+                    # times the biggest fill of any chamber: chambers differ in size, not threefold
+                    # (a kinked hose takes several times). Held: the fill's air and top-ups of a
+                    # share of it, growing slowly with the time held (more: a leak, or a reading
+                    # drifting down that top-ups would follow upward).
+                    most = (ref * limits.AIR_MARGIN_PCT // 100 if filling else
+                            ref // 100 * (limits.HOLD_AIR_PCT + limits.HOLD_AIR_PCT_PER_MIN * c[b + _HOLD] // 60000))
+                    if most < 100 * limits.AIR_MIN_MS:
+                        most = 100 * limits.AIR_MIN_MS
+                    most = ref + most if ref else 3 * s[_AIR_MOST] if filling else 0
+                    if most and air > most:
+                        return self.trip(faults.AIR if filling else faults.LEAK, i, air // 100, most // 100, True)
+                    # With a little more air than its last fill took (fills repeat within a few %),
+                    # a chamber's own sensor reads about its target; far short, the reading is low.
+                    if (filling and own and ref and air > ref + ref * limits.AIR_SHORT_PCT // 100
+                            and p < peak[i] - limits.AIR_SHORT_DMMHG):
+                        return self.trip(faults.AIR, i, p, peak[i] - limits.AIR_SHORT_DMMHG)
             else:
-                self._fill_ms[i] = 0
-            if vent[i] and p >= limits.VENTED_DMMHG:
-                self._vent_ms[i] = _add(self._vent_ms[i], dt)
-                if self._vent_ms[i] > self.vent_timeout_ms:
-                    return self.trip(faults.VENT_TIMEOUT, i)
-            else:
-                self._vent_ms[i] = 0
-            if self._leaking(i, dt, p, m == HOLD and not inlet[i]):
-                return self.trip(faults.LEAK, i)
-            # The reading that shows chamber i while it is fed: its own sensor, or the manifold's.
-            seen = smooth[i if own else 0]
-            if self._not_rising(i, dt, seen, m != VENT and inlet[i] and pump):
-                return self.trip(faults.NO_RISE, i)
+                if c[b + _BURST]:
+                    c[b + _RATE] = c[b + _BURST]  # (single sensor: the last pulse's length)
+                c[b + _BURST] = 0
+                if own and m == HOLD:
+                    # Shut in and not fed, a chamber loses air only through a leak: its reading
+                    # may not fall LEAK_DROP_DMMHG below its best since it was last fed.
+                    sm = s[i * _KS + _SSMOOTH]
+                    if sm > c[b + _TOP]:
+                        c[b + _TOP] = sm
+                    elif sm < c[b + _TOP] - (limits.LEAK_DROP_DMMHG << _FILTER_SHIFT):
+                        return self.trip(faults.LEAK, i, (c[b + _TOP] - sm) >> _FILTER_SHIFT, limits.LEAK_DROP_DMMHG)
+            if reached[i] and not c[b + _REACHED] and m == FILL and c[b + _AIR] > 0:
+                ref = c[b + _AIR]
+                c[b + _AIR_REF] = ref  # the air this fill took, for the next one
+                if ref > s[_AIR_MOST]:
+                    s[_AIR_MOST] = ref
+            c[b + _REACHED] = reached[i]
         if pump:
-            self._pump_ms = _add(self._pump_ms, dt)
-            if self._pump_ms > limits.PUMP_MAX_ON_MS:
-                return self.trip(faults.PUMP_RUN, -1)
+            s[_PUMP_MS] = _add(s[_PUMP_MS], dt)
+            if s[_PUMP_MS] > limits.PUMP_MAX_ON_MS:
+                return self.trip(faults.PUMP_RUN, -1, s[_PUMP_MS], limits.PUMP_MAX_ON_MS, True)
         else:
-            self._pump_ms = 0
+            s[_PUMP_MS] = 0
         return faults.NONE
 
-    def _leaking(self, i, dt, p, isolated):
-        s = self._smooth[i]
-        s += ((p << _FILTER_SHIFT) - s) >> _FILTER_SHIFT
-        self._smooth[i] = s
-        if not isolated:
-            self._held_ms[i] = 0
-            return False
-        if self._held_ms[i] == 0:
-            self._held_from[i] = s
-        self._held_ms[i] += dt
-        if self._held_ms[i] < limits.LEAK_WINDOW_MS:
-            return False
-        self._held_ms[i] = 0
-        return self._held_from[i] - s > limits.LEAK_DROP_DMMHG << _FILTER_SHIFT
+    def _timer(self, at, dt, running, limit):
+        """A timer in the packed array: runs while `running`, else 0; True past `limit`."""
+        c = self._c
+        c[at] = _add(c[at], dt) if running else 0
+        return c[at] > limit
 
-    def _not_rising(self, i, dt, seen, fed):
-        if not fed:
-            # Short pauses (the single-sensor build reads between pump pulses) keep the
-            # window open; a long one closes it, so far-apart top-ups are judged afresh.
-            self._unfed_ms[i] = _add(self._unfed_ms[i], dt)
-            if self._unfed_ms[i] > limits.NO_RISE_MS:
-                self._feed_ms[i] = 0
-            return False
-        self._unfed_ms[i] = 0
-        if self._feed_ms[i] == 0 or seen - self._feed_from[i] >= limits.NO_RISE_DMMHG << _FILTER_SHIFT:
-            self._feed_from[i] = seen  # (re)open the window: it rose, or feeding just began
-            self._feed_ms[i] = dt if dt > 0 else 1
-            return False
-        if seen < self._feed_from[i]:
-            # Rise is judged from the lowest reading: the manifold reads high while air flows
-            # fast and lower as the pump slows, which is no sign of a stuck sensor.
-            self._feed_from[i] = seen
-        self._feed_ms[i] = _add(self._feed_ms[i], dt)
-        return self._feed_ms[i] > limits.NO_RISE_MS
+
+    def _window(self, b):
+        """How long a chamber may be fed without its reading rising NO_RISE_DMMHG: NO_RISE_MS,
+        or once its rate is known, twice what its last NO_RISE_RATE_DMMHG took, within bounds."""
+        w = 2 * self._c[b + _STEP]
+        if not w or w > limits.NO_RISE_MS:
+            return limits.NO_RISE_MS
+        return w if w > limits.NO_RISE_MIN_MS else limits.NO_RISE_MIN_MS
+
+    def _not_rising(self, b, dt, seen):
+        # Feeding time adds up across bursts (top-ups): only a rise opens a fresh window (or
+        # venting the chamber, see check()).
+        c = self._c
+        burst = c[b + _BURST]
+        c[b + _BURST] = _add(burst, dt)
+        if c[b + _FEED] == 0 or seen - c[b + _FEED_FROM] >= limits.NO_RISE_DMMHG:
+            c[b + _FEED_FROM] = seen
+            c[b + _FEED] = dt if dt > 0 else 1
+        else:
+            if seen < c[b + _FEED_FROM] and burst == 0:
+                # A burst's rise is judged from where the reading stands as it begins (a held
+                # chamber that drooped is topped up from where it drooped to); within it, the
+                # reading must pass its best so far: noise alone seldom does.
+                c[b + _FEED_FROM] = seen
+            c[b + _FEED] = _add(c[b + _FEED], dt)
+        # How fast the fill rises, from once the burst has settled.
+        if burst < _SETTLE_MS or seen < c[b + _RATE_FROM]:
+            c[b + _RATE_FROM] = seen
+            c[b + _RATE] = 0
+        else:
+            c[b + _RATE] = _add(c[b + _RATE], dt)
+            if seen - c[b + _RATE_FROM] >= limits.NO_RISE_RATE_DMMHG:
+                c[b + _STEP] = c[b + _RATE]
+                c[b + _RATE_FROM] = seen
+                c[b + _RATE] = 0
+        return c[b + _FEED] > self._window(b)
 
     def check_sensors(self):
         """Before zeroing only the sensor itself can be judged."""
@@ -154,13 +281,18 @@ class Limiter:
         stale_ms = self._stale_ms
         for i in range(len(stale_ms)):
             if stale_ms[i] > limits.SENSOR_STALE_MS:
-                return self.trip(faults.SENSOR, i)
+                return self.trip(faults.SENSOR, i, stale_ms[i], limits.SENSOR_STALE_MS, True)
         return faults.NONE
 
-    def trip(self, code, chamber):
+    def trip(self, code, chamber, value=0, limit=0, ms=False):
+        """Latch fault `code` on `chamber` (-1: none or the pump): `value` broke `limit`
+        (ms when `ms`, else dmmHg). The first trip stays until clear()."""
         if not self.fault:
             self.fault = code
             self.fault_chamber = chamber
+            self.fault_value = value
+            self.fault_limit = limit
+            self.fault_ms = ms
         return self.fault
 
     def force_safe(self):
@@ -173,17 +305,25 @@ class Limiter:
             vent[i] = _SAFE_VENT
         return _SAFE_PUMP
 
+    def relearn(self):
+        """The targets changed: the air earlier fills took says nothing about the next."""
+        self._s[_AIR_MOST] = 0
+        for b in range(0, len(self._c), _K):
+            self._c[b + _AIR_REF] = 0
+
     def clear(self):
         """Only an explicit user act calls this."""
         self.fault = faults.NONE
         self.fault_chamber = -1
-        self._pump_ms = 0
-        for i in range(len(self._fill_ms)):
-            self._fill_ms[i] = 0
-            self._vent_ms[i] = 0
-            self._held_ms[i] = 0
-            self._feed_ms[i] = 0
-            self._unfed_ms[i] = 0
+        self._s[_PUMP_MS] = 0
+        c = self._c
+        for b in range(0, len(c), _K):
+            for k in range(b, b + _BLIND + 1):  # the timers and the feeding windows
+                c[k] = 0
+            c[b + _BURST_FROM] = _FRESH
+        for b in range(0, _KS * len(self._sensed), _KS):
+            self._s[b + _CLOSED] = 0
+            self._s[b + _OPEN] = 0
 
 
 def _add(total, dt):

@@ -8,14 +8,17 @@ from micropython import const
 HARD_LIMIT_DMMHG = const(2000)
 # A chamber trips when it rises this far above its own target for the cycle.
 TRIP_MARGIN_DMMHG = const(150)
-# Settable pressure level (the distal/zone target the user picks with UP/DOWN).
-LEVEL_MIN_DMMHG = const(200)
-LEVEL_MAX_DMMHG = const(1200)
+# UP/DOWN change the pressure level (the distal/zone target) by this much, within the
+# program's own range (programs.py).
 LEVEL_STEP_DMMHG = const(50)
 # A chamber counts as vented below this pressure (a refill needs the limb unloaded).
 VENTED_DMMHG = const(30)
 # Pump may not run longer than this without a pause (a runaway or a hose off).
 PUMP_MAX_ON_MS = const(45000)
+# The pump driver's own maximum on-time (pump.py): a timer turns the pump off unless the
+# control loop commands it again within this long, so a hung loop cannot keep pumping until
+# the watchdog bites. Four control ticks.
+PUMP_LEASE_MS = const(100)
 # One chamber must reach its target within this long (leak, hose off, weak pump).
 FILL_TIMEOUT_MS = const(30000)
 # A chamber told to vent must fall below VENTED_DMMHG within this long (kinked hose, stuck valve).
@@ -23,14 +26,48 @@ VENT_TIMEOUT_MS = const(15000)
 # The same through one shared exhaust, per chamber on the board (every chamber drains
 # through its inlet, the manifold and a single valve: the time grows with the air to let out).
 VENT_TIMEOUT_SHARED_PER_CHAMBER_MS = const(7500)
-# A held chamber (inlet shut) losing more than this over the window is leaking.
-LEAK_WINDOW_MS = const(4000)
+# A held chamber (both valves shut) whose reading falls more than this below its highest since
+# it was last fed is leaking: a healthy one is topped up long before (the regulator's band is
+# 1.5 mmHg) and loses about 2 mmHg a minute. What its top-ups put back: HOLD_AIR_PCT below.
 LEAK_DROP_DMMHG = const(30)
 # While the pump feeds a chamber its reading must rise at least this much within this much
 # feeding time, or the reading is not the chamber's: a stuck or detached sensor (which
-# would let the pump run on unseen), a hose off or kinked.
+# would let the pump run on unseen), a hose off or kinked. Feeding time counts at the pump's
+# duty (ms at full pump: a slow top-up has as long as its air needs) and adds up across top-up
+# bursts; only a rise (or venting the chamber) starts it again. Once the fill has shown how
+# fast it rises (the feeding time its last NO_RISE_RATE_DMMHG took), the window shrinks to
+# that time, never below NO_RISE_MIN_MS: a reading that stops while the chamber rises fast
+# is caught before the pump has added much.
 NO_RISE_MS = const(1500)
 NO_RISE_DMMHG = const(5)
+NO_RISE_RATE_DMMHG = const(20)
+NO_RISE_MIN_MS = const(250)
+# A reading whose chamber's vent is shut may not fall more than FALL_DMMHG below its level a
+# moment (one FALL_BLOCK_MS block) before: with both valves shut only a leak lets air out,
+# about 10 mmHg/s at the worst (FALL_DMMHG per block is 15 mmHg/s). Faster is a sensor come
+# off its chamber (or the chamber's hose): SENSOR.
+FALL_DMMHG = const(30)
+FALL_BLOCK_MS = const(200)
+# A chamber that needs more air (pump duty x time) than its last fill to the same target,
+# by AIR_MARGIN_PCT, before its reading reaches the target, or that still reads more than
+# AIR_SHORT_DMMHG short of it with AIR_SHORT_PCT more (fills repeat within a few %): the
+# reading is low (a sensor reading a share of the pressure) or the air goes elsewhere (AIR).
+AIR_MARGIN_PCT = const(10)
+AIR_SHORT_PCT = const(5)
+AIR_SHORT_DMMHG = const(50)
+# A held chamber's top-ups may add up to HOLD_AIR_PCT of the air its fill took, and
+# HOLD_AIR_PCT_PER_MIN more for every minute held (a healthy bladder's slow seep); more is a
+# leak, or a reading drifting down that top-ups would follow upward (LEAK).
+HOLD_AIR_PCT = const(5)
+HOLD_AIR_PCT_PER_MIN = const(20)
+# Either margin (a fill's AIR_MARGIN_PCT, a hold's top-ups) is never less than this much
+# full-pump time: a small rigid chamber, a bottle on the bench, fills in a dozen ticks, and
+# one tick more or a top-up after its gas cools is a good share of that.
+AIR_MIN_MS = const(100)
+# Tourniquet guard: no chamber above TOURNIQUET_DMMHG (veins cannot refill above it) for
+# longer than TOURNIQUET_MS in one go. A program whose timings could need longer is refused.
+TOURNIQUET_DMMHG = const(200)
+TOURNIQUET_MS = const(180000)
 # The sensor's plausible range after zeroing (module span is 0-40 kPa, about 300 mmHg).
 SENSOR_MIN_DMMHG = const(-200)
 SENSOR_MAX_DMMHG = const(3000)
@@ -38,6 +75,11 @@ SENSOR_MAX_DMMHG = const(3000)
 SENSOR_STALE_MS = const(500)
 # Zero offset found at start-up with the chambers vented may not exceed this.
 ZERO_OFFSET_MAX_DMMHG = const(300)
+# A chamber vented for VENTED_SETTLE_MS reads zero or more, give or take its noise: one more
+# than ZERO_DRIFT_DMMHG below zero has a zero that walked away (ZERO_OFFSET), and a
+# chamber that reads low under-reports every fill.
+ZERO_DRIFT_DMMHG = const(40)
+VENTED_SETTLE_MS = const(250)
 # The watchdog resets a board whose loop stops being fed for this long (80 ticks): far
 # above any honest pause, short next to a fill.
 WDT_TIMEOUT_MS = const(2000)

@@ -56,6 +56,15 @@ def fill_targets(index, chambers, level, out):
         out[i] = level - (drop * i // last if last else 0)
 
 
+def held_ms(index, chambers):
+    """The longest a chamber can stay pressurised in one go, at the worst (every fill taking
+    its whole inflate time): in a gradient wave the first chamber holds while every other
+    fills; a pulse zone holds through its own fill and the next zone's."""
+    p = PROGRAMS[index]
+    held = chambers if p[KIND] == GRADIENT else min(chambers, 2)
+    return held * (p[INFLATE_MS] + p[HOLD_MS])
+
+
 def needs_chamber_vents(index):
     """A pulse wave vents distal zones while the pump feeds proximal ones."""
     return PROGRAMS[index][KIND] == PULSE

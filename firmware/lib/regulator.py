@@ -19,14 +19,17 @@ _WINDOW = const(8)  # ticks of history for the rate estimate
 _SPAN_MASK = const(0xFFFFF)  # wrap for the running time counter
 
 
+# Tunables as constants (a class attribute costs RAM on the chip; the two the tests read stay).
+_LEAD_MS = const(80)  # first guess: sensor lag + valve delay + half a tick
+_LEAD_MAX_MS = const(1000)
+_SETTLE_MS = const(300)  # wait after cut-off before judging the result
+_AVERAGE_MS = const(100)  # the last part of the settle window is averaged
+_DROOP_BAND = const(20)  # dmmHg below target while holding: top up
+_SLOW_BAND = const(150)  # dmmHg from target where the pump starts slowing
+
+
 class Regulator:
-    lead_ms = 80  # first guess: sensor lag + valve delay + half a tick
-    lead_max_ms = 1000
-    settle_ms = 300  # wait after cut-off before judging the result
-    average_ms = 100  # the last part of the settle window is averaged
     topup_band = 15  # dmmHg below target after settling: top up
-    droop_band = 20  # dmmHg below target while holding: top up
-    slow_band = 150  # dmmHg from target where the pump starts slowing
     duty_min = 45  # the pump still moves air against back pressure at this duty
 
     def __init__(self, chambers):
@@ -36,7 +39,7 @@ class Regulator:
         self.inlet = [0] * n
         self.vent = [1] * n
         self.reached = [0] * n  # set once per fill when the chamber has settled at target
-        self.lead = [self.lead_ms] * n
+        self.lead = [_LEAD_MS] * n
         # Packed arrays (a list spends a machine word on each entry); entries stay small.
         self._phase = bytearray(n)  # all _IDLE
         self._timer = array("i", bytes(4 * n))
@@ -77,7 +80,7 @@ class Regulator:
                     client = i
             elif phase == _SETTLING:
                 phase = self._settle(i, dt, p, t)
-            elif p < t - self.droop_band:
+            elif p < t - _DROOP_BAND:
                 phase = _FILLING  # leak while holding: top up
             self._phase[i] = phase
         if client < 0:
@@ -85,7 +88,7 @@ class Regulator:
             return
         self.inlet[client] = 1
         err = target[client] - pressure[client]
-        duty = self.duty_min + (100 - self.duty_min) * err // self.slow_band
+        duty = self.duty_min + (100 - self.duty_min) * err // _SLOW_BAND
         self.pump = 100 if duty > 100 else (self.duty_min if duty < self.duty_min else duty)
 
     def _record(self, dt, pressure):
@@ -125,14 +128,14 @@ class Regulator:
         self._measure(i)
         self._cut_rate[i] = self._m_rise
         self._cut_span[i] = self._m_span
-        self._timer[i] = self.settle_ms
+        self._timer[i] = _SETTLE_MS
         self._sum[i] = 0
         self._count[i] = 0
         return _SETTLING
 
     def _settle(self, i, dt, p, t):
         self._timer[i] -= dt
-        if self._timer[i] <= self.average_ms:
+        if self._timer[i] <= _AVERAGE_MS:
             self._sum[i] += p
             self._count[i] += 1
         if self._timer[i] > 0:
@@ -154,8 +157,8 @@ class Regulator:
         lead = self.lead[i] + error * self._cut_span[i] // rise // 2
         if lead < 0:
             lead = 0
-        elif lead > self.lead_max_ms:
-            lead = self.lead_max_ms
+        elif lead > _LEAD_MAX_MS:
+            lead = _LEAD_MAX_MS
         self.lead[i] = lead
 
     def reset(self):

@@ -19,17 +19,20 @@ _PULSE = const(1)  # pump on into the client
 _BLEED = const(2)  # client open to atmosphere through the exhaust
 
 
+# Tunables as constants (a class attribute costs RAM on the chip).
+_EQUALISE_MS = const(150)  # manifold settles with the chamber in a few ms; the sensor lags ~50 ms
+_AVERAGE_MS = const(75)  # the end of each equalise window is averaged: one reading is too noisy
+_PULSE_MIN_MS = const(50)
+_PULSE_MAX_MS = const(3000)
+_APPROACH_PCT = const(70)  # aim each pulse at this share of what is left, to come in from below
+_SLOW_BAND = const(150)  # dmmHg below target where pulses run the pump at _SLOW_DUTY
+_SLOW_DUTY = const(50)
+_GAIN_START = const(50)  # dmmHg per second of pulse, a cautious first guess (learned after one pulse)
+_BLEED_START = const(200)  # dmmHg per second of bleed, first guess
+
+
 class ManifoldRegulator:
-    equalise_ms = 150  # manifold settles with the chamber in a few ms; the sensor lags ~50 ms
-    average_ms = 75  # the end of each equalise window is averaged: one reading is too noisy
-    pulse_min_ms = 50
-    pulse_max_ms = 3000
     tolerance = 10  # dmmHg either side of target counts as reached
-    approach_pct = 70  # aim each pulse at this share of what is left, to come in from below
-    slow_band = 150  # dmmHg below target where pulses run the pump at slow_duty
-    slow_duty = 50
-    gain_start = 50  # dmmHg per second of pulse, a cautious first guess (learned after one pulse)
-    bleed_start = 200  # dmmHg per second of bleed, first guess
 
     def __init__(self, chambers):
         n = chambers
@@ -39,8 +42,8 @@ class ManifoldRegulator:
         self.vent = [1] * n
         self.reached = [0] * n
         self.pressure = [0] * n  # each chamber's pressure when last read, dmmHg
-        self.gain = [self.gain_start] * n
-        self.bleed = [self.bleed_start] * n
+        self.gain = [_GAIN_START] * n
+        self.bleed = [_BLEED_START] * n
         self._client = -1
         self._phase = _EQUALISE
         self._timer = 0
@@ -92,7 +95,7 @@ class ManifoldRegulator:
         self.pump = 0
         if self._phase != _EQUALISE:
             return
-        if self._timer < self.average_ms:
+        if self._timer < _AVERAGE_MS:
             self._sum += manifold
             self._count += 1
         if self._timer > 0:
@@ -109,16 +112,16 @@ class ManifoldRegulator:
             return
         self._from = manifold
         if error > 0:
-            self._start(_PULSE, error * self.approach_pct * 10 // self.gain[k], self.pulse_max_ms)
+            self._start(_PULSE, error * _APPROACH_PCT * 10 // self.gain[k], _PULSE_MAX_MS)
             self.inlet[k] = 1
-            self.pump = self.slow_duty if error < self.slow_band else 100
+            self.pump = _SLOW_DUTY if error < _SLOW_BAND else 100
         else:
-            self._start(_BLEED, -error * self.approach_pct * 10 // self.bleed[k], 1000)
+            self._start(_BLEED, -error * _APPROACH_PCT * 10 // self.bleed[k], 1000)
             self.inlet[k] = 0
             self.vent[k] = 1
 
     def _start(self, phase, length, longest):
-        length = self.pulse_min_ms if length < self.pulse_min_ms else (longest if length > longest else length)
+        length = _PULSE_MIN_MS if length < _PULSE_MIN_MS else (longest if length > longest else length)
         self._phase = phase
         self._timer = length
         self._length = 0  # counts up: a pulse may end early
@@ -126,7 +129,7 @@ class ManifoldRegulator:
 
     def _settle(self, after):
         self._phase = _EQUALISE
-        self._timer = self.equalise_ms
+        self._timer = _EQUALISE_MS
         self._measuring = after
         self._sum = 0
         self._count = 0
@@ -159,8 +162,8 @@ class ManifoldRegulator:
             self._open_ms = 0
             return
         self._open_ms += dt
-        if self._open_ms >= self.equalise_ms:
-            self._open_ms = self.equalise_ms
+        if self._open_ms >= _EQUALISE_MS:
+            self._open_ms = _EQUALISE_MS
             self.read_all_open(manifold)
 
     def read_all_open(self, manifold):

@@ -27,17 +27,36 @@ class Scheduler:
         self.phase = STOPPED
         self.active = 0  # the chamber the wave is at
         self.cycles = 0  # completed cycles since start
-        self._index = 0
-        self._program = programs.PROGRAMS[0]
+        self._index = 0  # the program's, in programs.PROGRAMS
         self._level = 0
         self._timer = 0  # ms left in the current dwell / release / rest
+        # In a wave: the active chamber has reached its target and dwells. In REST: the rest
+        # before the first wave (no cycle ends with it).
         self._dwelling = False
+        # Time every chamber has been vented in one go; at power-on the limb is taken as rested.
+        self.rested_ms = 0x3FFFFFFF
 
-    def start(self, program_index, level):
-        """Begin a fresh cycle (the cycle count is the caller's to reset)."""
-        self._program = programs.PROGRAMS[program_index]
+    def rest(self, dt, pressure):
+        """Every tick (once the readings are pressures): how long every chamber has been vented."""
+        rested = self.rested_ms
+        self.rested_ms = (rested + dt if rested < 0x3FFFFFFF else rested) if self._all_vented(pressure) else 0
+
+    def start(self, program_index, level, least=0):
+        """Begin a fresh cycle. Every chamber stays vented for the program's refill time (REST_MS)
+        before any wave: after a pause or a stop the rest of it comes first, and at least `least`
+        ms. The cycle count is the caller's to reset."""
         self._level = level
         self._index = program_index
+        rest_ms = programs.PROGRAMS[program_index][programs.REST_MS] - self.rested_ms
+        if rest_ms < least:
+            rest_ms = least
+        if rest_ms > 0:
+            self.stop()
+            programs.fill_targets(program_index, self.chambers, level, self.peak)
+            self.phase = REST
+            self._timer = rest_ms
+            self._dwelling = True  # (a rest before the first wave)
+            return
         self._begin_cycle()
 
     def set_level(self, level):
@@ -46,6 +65,7 @@ class Scheduler:
 
     def stop(self):
         self.phase = STOPPED
+        self._dwelling = False
         for i in range(self.chambers):
             self.mode[i] = VENT
             self.target[i] = 0
@@ -69,11 +89,12 @@ class Scheduler:
             self._timer -= dt
             if self._timer <= 0 and self._all_vented(pressure):
                 self.phase = REST
-                self._timer = self._program[programs.REST_MS]
+                self._timer = programs.PROGRAMS[self._index][programs.REST_MS]
         elif phase == REST:
             self._timer -= dt
             if self._timer <= 0:
-                self.cycles += 1
+                if not self._dwelling:  # (the rest before the first wave ends no cycle)
+                    self.cycles += 1
                 self._begin_cycle()
 
     def _wave(self, dt, reached):
@@ -82,7 +103,7 @@ class Scheduler:
             if reached[k]:
                 self.mode[k] = HOLD
                 self._dwelling = True
-                self._timer = self._program[programs.HOLD_MS]
+                self._timer = programs.PROGRAMS[self._index][programs.HOLD_MS]
             return
         self._timer -= dt
         if self._timer > 0:
@@ -91,7 +112,7 @@ class Scheduler:
         if k + 1 >= self.chambers:
             self._release()
             return
-        if self._program[programs.KIND] == programs.PULSE and k > 0:
+        if programs.PROGRAMS[self._index][programs.KIND] == programs.PULSE and k > 0:
             # Distal release: the zone below lets go once the wave has passed it.
             self.mode[k - 1] = VENT
             self.target[k - 1] = 0
@@ -105,7 +126,7 @@ class Scheduler:
             self.mode[i] = VENT
             self.target[i] = 0
         self.phase = RELEASE
-        self._timer = self._program[programs.RELEASE_MS]
+        self._timer = programs.PROGRAMS[self._index][programs.RELEASE_MS]
 
     def _all_vented(self, pressure):
         for i in range(self.chambers):

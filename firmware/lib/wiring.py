@@ -21,6 +21,7 @@
 #   button_external_pull_ups [False] (documents fitted resistors; tools/pulseboot/pins.py), button_irq [False]
 #   led_active [1], led_kind 'pin' or 'ws2812' [pin], buzzer_pin [none]
 #   wdt_timeout_ms [main.py's]
+#   pump_timer [0]: the hardware timer (machine.Timer id) behind the pump's lease (pump.py)
 import buttons
 import safe_state
 import topology
@@ -69,7 +70,7 @@ def build(machine, board):
     # duty_u16=0 in the constructor: a PWM made without a duty starts at 50 %.
     pwm = machine.PWM(Pin(board["pump_pin"], Pin.OUT, value=0), freq=board.get("pump_pwm_hz", Pump.freq_hz),
                       duty_u16=0)
-    pump = Pump(pwm, board.get("pump_pwm_hz", 0))
+    pump = Pump(pwm, board.get("pump_pwm_hz", 0), machine.Timer(board.get("pump_timer", 0)))
     valves = _valves(Pin, board)
     sensors = _sensors(machine, board)
     want = topology.sensor_count(board)

@@ -2,6 +2,7 @@
 # MicroPython unix port (host_tests/core/run.py), so: plain asserts, no pytest.
 import os
 
+import buttons
 import controller
 import faults
 import scheduler
@@ -27,16 +28,24 @@ class Bench:
     """A controller on a virtual clock that starts just before the ticks wrap,
     with an ideal 'plant' that tests steer by hand."""
 
-    def __init__(self, chambers=4, offset=0, **kw):
+    def __init__(self, chambers=4, offset=0, answer=True, **kw):
+        """answer: a chamber the garment check (probe.py) feeds reads 0.3 mmHg more each tick,
+        so START gets past the check; False: no chamber answers it (the boot unplugged)."""
         self.ctrl = controller.Controller(board(chambers, **kw.pop("board_kw", {})), ticks_diff, **kw)
         self.now = PERIOD - 3000
         self.t = 0
         self.raw = [offset] * chambers  # sensor readings fed in, dmmHg incl. offset
         self.buttons = 0
+        self.answer = answer
 
     def tick(self, n=1):
+        ctrl = self.ctrl
         for _ in range(n):
-            self.ctrl.step(self.now, self.raw, self.buttons)
+            if self.answer and ctrl.checking and ctrl.pump:
+                for i in range(len(self.raw)):
+                    if ctrl.inlet[i]:
+                        self.raw[0 if ctrl.single_sensor else i] += 3
+            ctrl.step(self.now, self.raw, self.buttons)
             self.now = (self.now + TICK) & (PERIOD - 1)
             self.t += TICK
 
@@ -50,8 +59,18 @@ class Bench:
         self.run_ms(100)
 
     def zeroed(self):
-        self.run_ms(2600)
+        self.run_ms(3600)  # three 1 s windows that agree, and a little
         assert self.ctrl.state == faults.IDLE, faults.STATE_NAMES[self.ctrl.state]
+        return self
+
+    def started(self):
+        """Press START and run until the garment check is over."""
+        self.press(buttons.START)
+        for _ in range(400):
+            if not self.ctrl.checking:
+                break
+            self.tick()
+        assert not self.ctrl.checking and self.ctrl.state == faults.RUNNING, (self.ctrl.fault, self.ctrl.state)
         return self
 
     def chamber_modes(self):

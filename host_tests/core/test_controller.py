@@ -2,7 +2,7 @@ import buttons
 import faults
 import limits
 import programs
-from support import Bench, IdealPlant
+from support import FILL, Bench, IdealPlant
 
 
 def test_boots_in_safe_state_while_zeroing():
@@ -22,7 +22,7 @@ def test_zeroing_removes_sensor_offset():
 
 def test_implausible_offset_refuses_to_run():
     b = Bench(offset=limits.ZERO_OFFSET_MAX_DMMHG + 50)
-    b.run_ms(3000)
+    b.run_ms(3600)
     assert b.ctrl.state == faults.FAULT and b.ctrl.fault == faults.ZERO_OFFSET
 
 
@@ -41,7 +41,7 @@ def test_start_pressed_during_zeroing_starts_once_zeroed():
     b = Bench()
     b.press(buttons.START)
     assert b.ctrl.state == faults.ZEROING
-    b.run_ms(3000)
+    b.run_ms(3600)
     assert b.ctrl.state == faults.RUNNING
 
 
@@ -92,8 +92,8 @@ def test_fault_forces_safe_state_until_long_start():
     b.buttons = 1 << buttons.START
     plant.run_ms(100)
     b.buttons = 0
-    plant.run_ms(500)
-    assert b.ctrl.state == faults.RUNNING
+    plant.run_ms(2500)  # the garment check, then the first fill
+    assert b.ctrl.state == faults.RUNNING and b.ctrl.scheduler.mode[0] == FILL
     b.raw[0] = 900  # the filling chamber far above its target, below the ceiling
     b.tick()
     assert b.ctrl.state == faults.FAULT and b.ctrl.fault == faults.OVERPRESSURE
@@ -149,12 +149,12 @@ def test_session_ends_after_its_minutes():
 
 def test_clearing_a_fault_raised_before_zeroing_measures_the_zero_again():
     b = Bench(offset=limits.ZERO_OFFSET_MAX_DMMHG + 50)
-    b.run_ms(3000)
+    b.run_ms(3600)
     assert b.ctrl.fault == faults.ZERO_OFFSET
     b.raw[:] = [40] * 4  # the sensor is plausible now (e.g. a chamber finished venting)
     b.press(buttons.START, hold_ms=1600)
     assert b.ctrl.state == faults.ZEROING  # not IDLE: no trusted offsets yet
-    b.run_ms(3000)
+    b.run_ms(3600)
     assert b.ctrl.state == faults.IDLE and b.ctrl.pressure == [0] * 4
 
 
@@ -168,7 +168,7 @@ def test_level_is_capped_to_what_the_sensor_can_read():
     b.ctrl.select_program(programs.find("recovery"))
     b.ctrl.levels[b.ctrl.program] = 1000
     assert b.ctrl.level_in_use() == b.ctrl.level_cap
-    b.press(buttons.START)
+    b.started()
     assert b.ctrl.peak[0] == b.ctrl.level_cap
 
 
@@ -202,7 +202,7 @@ def test_a_hold_just_short_of_the_time_is_swallowed_and_the_board_runs_as_usual(
     b.buttons = MODE
     safe_each_tick(b, buttons.MAINTENANCE_HOLD_MS - 100)
     b.buttons = 0
-    safe_each_tick(b, 1000)
+    safe_each_tick(b, 1700)
     assert not b.ctrl.maintenance and b.ctrl.program == program and b.ctrl.state == faults.IDLE
     b.press(buttons.START)
     assert b.ctrl.state == faults.RUNNING and b.ctrl.pump > 0

@@ -13,7 +13,8 @@ from . import fw, pins
 from .cli.common import os_error_line, quiet_exit_on_closed_stdout, stdout_gone
 from .fw import faults
 
-import led  # firmware/lib, importable once fw is loaded
+import crashlog  # firmware/lib, importable once fw is loaded
+import led
 import safe_state
 
 
@@ -140,6 +141,7 @@ LED_WORDS = (
     ("paused", "slow blink: 1 s on, 1 s off"),
 )
 SETTINGS_RESET_WORDS = ("settings reset", "one long flash then three short ones")
+LEVEL_LOWERED_WORDS = ("level lowered", "three half-second flashes")
 
 
 def fault_segments(code):
@@ -152,13 +154,17 @@ def fault_segments(code):
 
 
 def led_rows():
-    """(LED, when, looks like, ms) for every state, the settings-reset notice and every fault code."""
+    """(LED, when, looks like, ms) for every state, the settings-reset and level-lowered notices and every
+    fault code."""
     rows = []
     for state, (name, what) in enumerate(LED_WORDS):
         rows.append((name, "`%s`" % faults.STATE_NAMES[state], what, _timing(led.PATTERNS[state])))
     name, what = SETTINGS_RESET_WORDS
     rows.append((name, "the first %g s after start-up, when the saved settings were unusable and defaults run"
                  % (led.SETTINGS_RESET_MS / 1000), what, _timing(led.SETTINGS_RESET)))
+    name, what = LEVEL_LOWERED_WORDS
+    rows.append((name, "%g s once zeroing is done, when the level chosen is above what the sensors can watch and "
+                 "a lower one runs" % (crashlog.LEVEL_LOWERED_MS / 1000), what, _timing(crashlog.LEVEL_LOWERED)))
     for code in range(1, len(faults.NAMES)):
         flashes = "1 short flash" if code == 1 else "%d short flashes" % code
         rows.append(("fault %d" % code, "`FAULT` `%s`" % faults.NAMES[code], "%s, then a pause" % flashes,

@@ -162,13 +162,52 @@ def make_machine(world):
             self.feeds += 1
             self.last_feed_ms = world.clock.elapsed_ms
 
+    class Timer:
+        """A hardware timer: its callback runs (from World.advance) when virtual time reaches
+        its deadline, once (ONE_SHOT) or every period (PERIODIC); init() re-arms it."""
+        ONE_SHOT, PERIODIC = 0, 1
+
+        def __init__(self, id=-1, **kw):
+            self.id = id
+            self.mode = Timer.PERIODIC
+            self.period = -1
+            self.callback = None
+            self.deadline = None  # elapsed ms of the next firing; None: stopped
+            self.fired = 0
+            if kw:
+                self.init(**kw)
+
+        def init(self, *, mode=1, period=-1, freq=-1, callback=None, hard=False):
+            if freq > 0:
+                period = 1000 // freq
+            self.mode = mode
+            self.period = int(period)
+            self.callback = callback
+            self.deadline = world.clock.elapsed_ms + max(self.period, 0)
+            world.arm(self)
+
+        def deinit(self):
+            self.deadline = None
+            world.arm(self)
+
+        def fire(self):
+            """The deadline is reached: the callback runs, a periodic timer goes round again."""
+            self.fired += 1
+            if self.mode == Timer.PERIODIC and self.period > 0:
+                self.deadline += self.period
+            else:
+                self.deadline = None
+            world.arm(self)
+            if self.callback is not None:
+                self.callback(self)
+
     def reset():
         raise MachineReset("reset")
 
     def soft_reset():
         raise MachineReset("soft")
 
-    m.Pin, m.PWM, m.ADC, m.WDT = Pin, PWM, ADC, WDT
+    m.Pin, m.PWM, m.ADC, m.WDT, m.Timer = Pin, PWM, ADC, WDT, Timer
     m.reset, m.soft_reset = reset, soft_reset
     m.reset_cause = lambda: m.PWRON_RESET
     m.unique_id = lambda: b"\x24\x0a\xc4\x00\x5b\x01"

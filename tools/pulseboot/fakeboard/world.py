@@ -115,6 +115,8 @@ class World:
         self.adcs = {}
         self.pixels = {}
         self.wdt = None
+        self.timers = []  # armed machine.Timer fakes
+        self._next_timer = None  # the earliest deadline among them (elapsed ms)
         self.on_tick = None
         self.on_advance = None  # called after each step of virtual time (plant faults)
         self.stop_ms = None
@@ -224,6 +226,8 @@ class World:
         self._irq = []
         self.pwms.clear()
         self.wdt = None
+        self.timers = []
+        self._next_timer = None
         self.hung = False
 
     # ---- what the pins command ---------------------------------------------------------
@@ -320,9 +324,40 @@ class World:
             ms, self._us = divmod(self._us, 1000)
             self.advance(ms)
 
+    def arm(self, timer):
+        """A fake machine.Timer was (re)armed or stopped."""
+        if timer.deadline is None:
+            if timer in self.timers:
+                self.timers.remove(timer)
+        elif timer not in self.timers:
+            self.timers.append(timer)
+        self._next_timer = min(t.deadline for t in self.timers) if self.timers else None
+
+    def _fire_timers(self):
+        now = self.clock.elapsed_ms
+        for t in list(self.timers):
+            if t.deadline is not None and t.deadline <= now:
+                t.fire()
+
     def advance(self, ms, outputs=None):
         if ms <= 0:
             return
+        if self._next_timer is not None:
+            # A timer runs out within this step: time runs up to its deadline, its callback
+            # runs, and the rest of the step goes on with the outputs as it left them.
+            end = self.clock.elapsed_ms + ms
+            while self._next_timer is not None and self._next_timer <= end:
+                due = self._next_timer
+                if due > self.clock.elapsed_ms:
+                    self._advance(due - self.clock.elapsed_ms, outputs)
+                self._fire_timers()
+                outputs = None
+            if end > self.clock.elapsed_ms:
+                self._advance(end - self.clock.elapsed_ms, outputs)
+            return
+        self._advance(ms, outputs)
+
+    def _advance(self, ms, outputs):
         self.step_plant(ms, outputs or self.sample())
         clock = self.clock
         clock.advance(ms)

@@ -5,6 +5,8 @@ bounds read from the trace and checked against the fault table (table.py).
 A row's injection time comes from a healthy reference run with the same board, program,
 plant and seed: up to the injection the faulted run is that run, tick for tick.
 """
+import contextlib
+import io
 import multiprocessing
 from collections import namedtuple
 
@@ -73,8 +75,9 @@ def _reference(board, program, plant):
     key = (board, program, plant)
     if key not in _references:
         line = _Timeline()
-        summary = run.simulate(board=board, program=program, plant=plant, seed=SEED,
-                               duration_s=(REFERENCE_MS + AFTER_MS) / 1000, on_tick=line)
+        with contextlib.redirect_stdout(io.StringIO()):
+            summary = run.simulate(board=board, program=program, plant=plant, seed=SEED,
+                                   duration_s=(REFERENCE_MS + AFTER_MS) / 1000, on_tick=line)
         _references[key] = (line, summary)
     return _references[key]
 
@@ -91,7 +94,10 @@ def _first_span(line, test):
 def _phase_time(line, phase, k, targets):
     """When to inject: mid-fill of chamber k, mid-hold of it, or 10 s into the first rest."""
     if phase == "filling":
-        first, last = _first_span(line, lambda i: line.pump[i] and line.inlet[i][k])
+        # The wave's fill, not the garment check's short pulse at START (which leaves every
+        # chamber near 1 mmHg): the first feeding once some chamber is above 5 mmHg.
+        first, last = _first_span(line, lambda i: line.pump[i] and line.inlet[i][k]
+                                  and max(line.p[i]) > table.VENTED_MMHG)
     elif phase == "holding":
         first, last = _first_span(line, lambda i: not line.inlet[i][k] and not line.vent[i][k]
                                   and line.p[i][k] > targets[k] / 2)
@@ -111,20 +117,39 @@ def chamber_for(phase, chambers):
     return {"filling": min(1, chambers - 1), "holding": 0, "resting": chambers - 1}[phase]
 
 
-def _shows_at(line, shows, k, at):
+FILL_ROOM_MMHG = 5.0  # a fill shows a fault only while the chamber still has this far to rise
+HOLD_SHOWS_MS = 2000  # a hold shows a leak once the chamber has been held this long in one cycle
+
+
+def _shows_at(line, shows, k, at, targets):
     """When a fault injected at `at` on chamber k can first be seen in the faulted run's
     timeline (None: not in this run): the firmware's own reaction counts (a top-up into a
-    chamber whose reading dropped is a fill)."""
+    chamber whose reading dropped is a fill).
+    fill: the pump feeds the chamber while it is still FILL_ROOM_MMHG or more below its target
+      (a fill that is all but over cannot show a kink or a weak pump);
+    hold: the chamber held (inlet and vent shut, above VENTED_MMHG) for HOLD_SHOWS_MS in one
+      vent-to-vent cycle, top-ups between; from the start of that hold (a chamber held half a
+      second per cycle cannot show a leak by its fall);
+    vent: its vent opens while it is pressurised (on an empty chamber there is nothing to vent)."""
     if shows == "now":
         return at
     start = line.t.index(at) if at in line.t else 0
     prev_vent = line.vent[start - 1][k] if start else 1
+    held_since = None
+    held_ms = 0
     for i in range(start, len(line.t)):
-        if shows == "fill" and line.pump[i] and line.inlet[i][k]:
+        p = line.p[i][k]
+        if shows == "fill" and line.pump[i] and line.inlet[i][k] and p < targets[k] - FILL_ROOM_MMHG:
             return line.t[i]
-        if shows == "hold" and not line.inlet[i][k] and not line.vent[i][k] and line.p[i][k] > table.VENTED_MMHG:
-            return line.t[i]
-        if shows == "vent" and line.vent[i][k] and not prev_vent:
+        if shows == "hold":
+            if line.vent[i][k]:
+                held_since, held_ms = None, 0
+            elif not line.inlet[i][k] and p > table.VENTED_MMHG:
+                held_since = line.t[i] if held_since is None else held_since
+                held_ms += line.t[i] - line.t[i - 1] if i else 0
+                if held_ms >= HOLD_SHOWS_MS:
+                    return held_since
+        if shows == "vent" and line.vent[i][k] and not prev_vent and p > table.VENTED_MMHG:
             return line.t[i]
         prev_vent = line.vent[i][k]
     return None
@@ -142,21 +167,22 @@ def run_case(case):
     fault = table.BY_KIND[case.kind]
     line = _Timeline()
     # The run goes on past the window a detection counts in, so the venting after it shows.
-    summary = run.simulate(board=case.board, program=case.program, plant=case.plant, seed=SEED,
-                           duration_s=(at + AFTER_MS + table.VENT_WITHIN_MS) / 1000, on_tick=line,
-                           plant_faults=[run.PlantFault(case.kind, at, k)])
+    with contextlib.redirect_stdout(io.StringIO()):  # the firmware's console (trips, notices)
+        summary = run.simulate(board=case.board, program=case.program, plant=case.plant, seed=SEED,
+                               duration_s=(at + AFTER_MS + table.VENT_WITHIN_MS) / 1000, on_tick=line,
+                               plant_faults=[run.PlantFault(case.kind, at, k)])
     latched = [f for f in summary["faults"] if at <= f["t_ms"] <= at + AFTER_MS]
     detected_ms = code = None
     if latched:
         detected_ms, code = latched[0]["t_ms"], latched[0]["code"]
     elif "RESET" in line.state[line.t.index(at):] and case.kind == "hang":
         detected_ms, code = line.t[line.state.index("RESET", line.t.index(at))], "reset"
-    shows = _shows_at(line, fault.shows, k, at)
-    if shows is not None and shows > at + AFTER_MS:
-        shows = None
+    shows = _shows_at(line, fault.shows, k, at, targets)
+    bound = table.bound_ms(fault, board_def)
+    if shows is not None and shows + bound > at + AFTER_MS:
+        shows = None  # it shows too late for its bound to run out within the run: not judged
     why = []
     note = ""
-    bound = table.bound_ms(fault, board_def)
     if fault.codes and shows is not None and topology not in fault.blind:
         if detected_ms is None:
             why.append("not detected")

@@ -9,6 +9,7 @@ Every time and pressure here comes from the firmware's limits table (firmware/li
 from collections import namedtuple
 
 from pulseboot.fw import faults, limits
+from pulseboot.fw import programs as fw_programs
 
 # shows: when the fault can first be seen, which starts its detection clock:
 #   "now"  at injection; "fill" the next time the pump feeds the chamber; "hold" the next
@@ -34,60 +35,123 @@ _CLEAR = "long press on START, then START again"
 _FLASHES = "LED flashes the code (README: Status LED), buzzer"
 
 
+# From a fill to the same chamber's next one: the longest release and rest of any program, and
+# a fill's time limit for the wave in between (the next fill itself is then judged in NO_RISE_MS).
+_NEXT_FILL_MS = (max(p[fw_programs.RELEASE_MS] + p[fw_programs.REST_MS] for p in fw_programs.PROGRAMS)
+                 + limits.FILL_TIMEOUT_MS + limits.NO_RISE_MS)
+# A leak (the plant's: a ~0.3 mm hole, some 10 mmHg/s at 60 mmHg, 1.5 mmHg/s in the biggest
+# chamber at 30) shows once a chamber is held; its reading then needs up to 2 s to fall
+# LEAK_DROP_DMMHG and the drift filter's lag: from the start of the hold.
+_LEAK_MS = 4000
+# A sensor reading 60 % (the injected 'low-sensor') in a chamber's first fill: the true
+# pressure is target / 0.6 when the reading shows the target, at 55 mmHg 36.7 above it.
+_LOW_ALLOWANCE_MMHG = 22
+_PULSED = "inlet+exhaust"  # the single-sensor build: reads a chamber only between pump pulses
+_SHUT_IN = ("held chambers are shut off from the one sensor (on the manifold): this shows at the chamber's next "
+            "fill, which takes more air than before (AIR) or does not rise (NO_RISE); the pressure can only fall")
+
+
 FAULTS = (
-    Fault("leak", "hold", ("LEAK", "FILL_TIMEOUT", "NO_RISE"), limits.LEAK_WINDOW_MS + limits.NO_RISE_MS,
-          "a held chamber loses more than %d mmHg in %d s" % (limits.LEAK_DROP_DMMHG // 10,
-                                                              limits.LEAK_WINDOW_MS // 1000),
-          _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
-    Fault("hose-off", "fill", ("NO_RISE", "FILL_TIMEOUT", "LEAK", "SENSOR"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
-          "the pump feeds the chamber and its reading does not rise", _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
-    Fault("kink", "fill", ("NO_RISE", "FILL_TIMEOUT", "VENT_TIMEOUT"), limits.FILL_TIMEOUT_MS,
-          "the reading does not rise while fed, or the chamber misses its fill time", _LATCH, _FLASHES, _CLEAR,
-          {"inlet+exhaust": "chamber"}, 0, ""),
+    Fault("leak", "hold", ("LEAK", "FILL_TIMEOUT", "NO_RISE", "AIR"), _LEAK_MS,
+          "a held chamber (both valves shut) whose reading falls more than %d mmHg below its highest since it "
+          "was last fed, or whose top-ups add up to more than %d %% of the air its fill took (%d %% more a minute "
+          "held, at least %g s of full pump)" % (
+              limits.LEAK_DROP_DMMHG // 10, limits.HOLD_AIR_PCT, limits.HOLD_AIR_PCT_PER_MIN,
+              limits.AIR_MIN_MS / 1000),
+          _LATCH, _FLASHES, _CLEAR, {}, 0, "", {_PULSED: _SHUT_IN}),
+    Fault("hose-off", "fill", ("NO_RISE", "FILL_TIMEOUT", "LEAK", "SENSOR", "AIR", "GARMENT", "NO_BOOT"),
+          {"inlet+vent": limits.NO_RISE_MS + _SENSOR_LAG_MS, _PULSED: 2 * limits.NO_RISE_MS + 4 * _SENSOR_LAG_MS},
+          "the pump feeds the chamber and its reading does not rise (the single-sensor build reads a chamber only "
+          "in the pauses between pump pulses, the manifold jumping at each: twice the window of pulse time, and "
+          "the pauses between); held, its reading falls faster "
+          "than air can leave it (SENSOR); at START the garment check (GARMENT)", _LATCH, _FLASHES, _CLEAR, {}, 0,
+          ""),
+    Fault("kink", "fill", ("NO_RISE", "FILL_TIMEOUT", "VENT_TIMEOUT", "AIR", "SENSOR", "OVERPRESSURE"),
+          limits.FILL_TIMEOUT_MS,
+          "the reading does not rise while fed, the chamber misses its fill time, or its fill takes three times "
+          "the air of the biggest fill so far (AIR); on the single-sensor build the manifold behind the kink "
+          "jumps above the target (OVERPRESSURE) or out of the sensor's range (SENSOR)", _LATCH, _FLASHES, _CLEAR,
+          {_PULSED: "chamber"}, 0, ""),
     Fault("stuck-vent", "vent", ("VENT_TIMEOUT",), "vent",
           "a chamber told to vent stays above %d mmHg" % (limits.VENTED_DMMHG // 10), _LATCH, _FLASHES, _CLEAR,
-          {"inlet+vent": "chamber", "inlet+exhaust": "all"}, 0, ""),
-    Fault("stuck-inlet", "fill", ("OVERPRESSURE", "NO_RISE", "LEAK", "VENT_TIMEOUT", "FILL_TIMEOUT"),
-          limits.FILL_TIMEOUT_MS,
-          "a chamber not being fed rises, or one being fed does not (its air goes elsewhere)", _LATCH,
-          _FLASHES, _CLEAR, {}, 0, ""),
-    Fault("dead-sensor", "now", ("SENSOR",), limits.SENSOR_STALE_MS + _TICK,
-          "no fresh reading for %d ms" % limits.SENSOR_STALE_MS, _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
-    Fault("stuck-sensor", "fill", ("NO_RISE", "SENSOR"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
-          "the pump feeds the chamber and its reading does not rise", _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
+          {"inlet+vent": "chamber", _PULSED: "all"}, 0, ""),
+    Fault("stuck-inlet", "fill", ("OVERPRESSURE", "NO_RISE", "LEAK", "VENT_TIMEOUT", "FILL_TIMEOUT", "AIR", "SENSOR",
+                                  "PUMP_RUN"),
+          _NEXT_FILL_MS,
+          "a chamber not being fed rises, or one being fed does not (its air goes elsewhere); a held chamber "
+          "that only shares its air with the next one filled (neither leaves its bounds) shows at its own next "
+          "fill, which takes more air than before (AIR); on the single-sensor build the manifold rises with the "
+          "pump off (PUMP_RUN: air comes in)", _LATCH,
+          _FLASHES, _CLEAR, {}, 0, "",
+          {_PULSED: "the chamber's valve joins it to the one being filled: both fill together to what the one "
+                    "sensor reads, neither above its target; the next fill takes more air than before (AIR)"}),
+    Fault("dead-sensor", "now", ("SENSOR", "NO_RISE"), limits.SENSOR_STALE_MS + _TICK,
+          "no fresh reading for %d ms (or, fed meanwhile, a reading that does not rise: NO_RISE)" % (
+              limits.SENSOR_STALE_MS), _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
+    Fault("stuck-sensor", "fill", ("NO_RISE", "SENSOR", "VENT_TIMEOUT"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
+          "the pump feeds the chamber and its reading does not rise: within %g s, or twice the time the fill's "
+          "last %d mmHg took (at least %g s), so a reading that stops while the chamber rises fast is caught "
+          "before the pump has added much" % (limits.NO_RISE_MS / 1000, limits.NO_RISE_RATE_DMMHG // 10,
+                                              limits.NO_RISE_MIN_MS / 1000)
+          + "; a held chamber's stuck reading shows when it is vented and stays up (VENT_TIMEOUT)",
+          _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
     Fault("pump-weak", "fill", (), 0,
-          "tolerated: the fill is slower; FILL_TIMEOUT if the target cannot be reached", "fills slower",
-          "nothing, or FILL_TIMEOUT's flashes", _CLEAR, {}, 0, ""),
-    Fault("detached-sensor", "now", ("SENSOR", "NO_RISE"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
-          "a reading that falls faster than any vent path allows while both valves are shut, or that "
-          "does not rise while fed", _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
-    Fault("low-sensor", "fill", ("SENSOR", "NO_RISE", "OVERPRESSURE"), 2 * limits.FILL_TIMEOUT_MS,
-          "the air pumped into a chamber against what it took in earlier cycles", _LATCH, _FLASHES, _CLEAR,
-          {}, 0, ""),
-    Fault("drifting-sensor", "now", ("SENSOR", "ZERO_OFFSET", "NO_RISE"), 60000,
-          "a vented chamber reading below zero by more than the offset margin", _LATCH, _FLASHES, _CLEAR,
-          {}, 0, ""),
+          "tolerated: the fill is slower; FILL_TIMEOUT if the target cannot be reached in time, AIR if a fill "
+          "takes more air than the last, NO_RISE if the reading rises too slowly for its window",
+          "fills slower", "nothing, or the flashes of FILL_TIMEOUT, AIR or NO_RISE",
+          _CLEAR, {}, 0, ""),
+    Fault("detached-sensor", "fill", ("SENSOR", "NO_RISE", "GARMENT", "NO_BOOT"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
+          "a reading that falls more than %d mmHg in %d ms (faster than a leak lets air out) while its chamber's "
+          "vent is shut, or that does not rise while fed; at START the garment check (GARMENT, or NO_BOOT for "
+          "the one sensor of a single-sensor build)" % (limits.FALL_DMMHG // 10, limits.FALL_BLOCK_MS),
+          _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
+    Fault("low-sensor", "fill", ("SENSOR", "AIR", "NO_RISE", "OVERPRESSURE"), 2 * limits.FILL_TIMEOUT_MS,
+          "its reading steps down (SENSOR, as a detached sensor); from a vented chamber, the air pumped into it "
+          "against what its last fill took: more than %d %% more (at least %g s of full pump) before it reads "
+          "its target, or still %d mmHg short of it with %d %% more (AIR)" % (
+              limits.AIR_MARGIN_PCT, limits.AIR_MIN_MS / 1000, limits.AIR_SHORT_DMMHG // 10, limits.AIR_SHORT_PCT),
+          _LATCH, _FLASHES, _CLEAR, {}, _LOW_ALLOWANCE_MMHG,
+          "a reading that turns low while its chamber is still nearly empty (40 %% of a few mmHg is no fall the "
+          "limiter can tell from a fill's own ripple; on the single-sensor build the pump's pulses hide the step "
+          "too), in the chamber's first fill of a session (no earlier fill to compare its air with): that fill "
+          "ends when the low reading shows the target, the true pressure two thirds above it, %d mmHg past the "
+          "margin at the highest level the sensors allow (55 mmHg); the next fill takes more air (AIR)" % (
+              _LOW_ALLOWANCE_MMHG)),
+    Fault("drifting-sensor", "now", ("ZERO_OFFSET", "LEAK", "SENSOR", "NO_RISE", "AIR"), 60000,
+          "a chamber vented for %g s reading more than %d mmHg below zero (ZERO_OFFSET); held, the top-ups that "
+          "follow a reading drifting down add up to more than %d %% of the air its fill took (LEAK); at START "
+          "the garment check's zeros" % (limits.VENTED_SETTLE_MS / 1000, limits.ZERO_DRIFT_DMMHG // 10,
+                                         limits.HOLD_AIR_PCT),
+          _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
     Fault("noisy-sensor", "now", (), 0,
-          "tolerated: the limiter's margins hold; a reading out of range trips SENSOR", "unchanged",
-          "nothing, or SENSOR's flashes", _CLEAR, {}, 0, ""),
-    Fault("stuck-inlet-closed", "fill", ("NO_RISE", "FILL_TIMEOUT"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
-          "the pump feeds the chamber and its reading does not rise", _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
-    Fault("stuck-vent-open", "fill", ("NO_RISE", "FILL_TIMEOUT", "LEAK"), limits.FILL_TIMEOUT_MS,
-          "the chamber fills slowly or not at all, or loses pressure when held", _LATCH, _FLASHES, _CLEAR,
-          {}, 0, ""),
-    Fault("dead-pump", "fill", ("NO_RISE", "FILL_TIMEOUT"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
-          "the pump feeds the chamber and its reading does not rise", _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
-    Fault("stuck-pump", "now", ("OVERPRESSURE", "HARD_LIMIT", "PUMP_RUN", "SENSOR"), limits.PUMP_MAX_ON_MS,
-          "the manifold sensor rises with the pump told off (single-sensor build); not seen behind closed "
-          "inlets on a vent-per-chamber build", _LATCH, _FLASHES, "cut the power",
-          {"inlet+exhaust": "all"}, 0, "", {"inlet+vent": "no sensor on the manifold behind the closed inlets"}),
+          "tolerated: the limiter's margins hold; noise that looks like a fault trips as one: a reading out of "
+          "range or dropping faster than air can leave (SENSOR), not rising while fed (NO_RISE), falling while "
+          "held (LEAK), below zero vented (ZERO_OFFSET), the manifold rising with the pump off (PUMP_RUN)",
+          "unchanged", "nothing, or the flashes of the code it tripped", _CLEAR, {}, 0, ""),
+    Fault("stuck-inlet-closed", "fill", ("NO_RISE", "FILL_TIMEOUT", "SENSOR", "OVERPRESSURE", "LEAK"),
+          limits.NO_RISE_MS + _SENSOR_LAG_MS,
+          "the pump feeds the chamber and its reading does not rise (on the single-sensor build the manifold "
+          "behind the closed valve jumps above the target, OVERPRESSURE, or out of the sensor's range, SENSOR); "
+          "held, its top-ups go nowhere and add up (LEAK)", _LATCH, _FLASHES, _CLEAR, {_PULSED: "chamber"}, 0, ""),
+    Fault("stuck-vent-open", "fill", ("NO_RISE", "FILL_TIMEOUT", "LEAK", "SENSOR", "AIR"), limits.FILL_TIMEOUT_MS,
+          "the chamber fills slowly or not at all, or loses pressure when held (faster than a leak: SENSOR)",
+          _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
+    Fault("dead-pump", "fill", ("NO_RISE", "FILL_TIMEOUT", "SENSOR"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
+          "the pump feeds the chamber and its reading does not rise (on the single-sensor build the manifold "
+          "drops with the pump told to run: SENSOR)", _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
+    Fault("stuck-pump", "now", ("PUMP_RUN", "OVERPRESSURE", "HARD_LIMIT", "SENSOR"), limits.PUMP_MAX_ON_MS,
+          "the manifold sensor rises with the pump told off and the valves left as they are (single-sensor "
+          "build: PUMP_RUN)", _LATCH, _FLASHES, "cut the power",
+          {_PULSED: "all"}, 0, "", {"inlet+vent": "no sensor on the manifold behind the closed inlets"}),
     Fault("hang", "now", ("reset",), limits.WDT_TIMEOUT_MS + _TICK,
-          "the watchdog, fed only after the limiter passed, resets the chip", "boot.py vents every chamber",
-          "the board restarts idle", "the restart itself", {}, 0, ""),
+          "the pump driver's own lease turns the pump off within %d ms of the last command; the watchdog, fed "
+          "only after the limiter passed, resets the chip" % limits.PUMP_LEASE_MS, "pump off by its lease, then "
+          "boot.py vents every chamber", "the board restarts idle", "the restart itself", {}, 0, ""),
     Fault("power-cycle", "now", (), 0,
           "none needed: without power the pump stops and normally-open vents open; the chip starts idle",
-          "boot.py vents every chamber, zeroing waits for settled readings", "the board restarts idle",
-          "the restart itself", {}, 0, ""),
+          "boot.py vents every chamber; zeroing waits for three readings in a row that agree (a chamber still "
+          "venting is no zero), and a vented chamber reading below zero later trips ZERO_OFFSET",
+          "the board restarts idle", "the restart itself", {}, 0, ""),
 )
 
 BY_KIND = {f.kind: f for f in FAULTS}
@@ -117,6 +181,8 @@ def bound_ms(fault, board):
         if board.get("topology") == "inlet+exhaust":
             return limits.VENT_TIMEOUT_SHARED_PER_CHAMBER_MS * board["chambers"]
         return limits.VENT_TIMEOUT_MS
+    if isinstance(fault.bound_ms, dict):  # per valve topology
+        return fault.bound_ms[board.get("topology", "inlet+vent")]
     return fault.bound_ms
 
 
@@ -124,6 +190,8 @@ def _bound_text(fault):
     if fault.bound_ms == "vent":
         return "%g s (%g s per chamber through a shared exhaust)" % (
             limits.VENT_TIMEOUT_MS / 1000, limits.VENT_TIMEOUT_SHARED_PER_CHAMBER_MS / 1000)
+    if isinstance(fault.bound_ms, dict):
+        return "; ".join("%g s on %s" % (ms / 1000, t) for t, ms in fault.bound_ms.items())
     return "%g s" % (fault.bound_ms / 1000)
 
 
@@ -158,6 +226,8 @@ def markdown():
         codes = ", ".join("`%s`" % c for c in f.codes) or "none"
         bound = _bound_text(f) if f.codes else "-"
         detect = f.detect + "".join("; not seen on %s boards: %s" % (t, why) for t, why in sorted(f.blind.items()))
+        if f.allowance_mmhg:
+            detect += "; allowed %d mmHg above the margin: %s" % (f.allowance_mmhg, f.why)
         lines.append("| `%s` | %s | %s | %s | %s | %s | %s | %s |" % (
             f.kind, shows[f.shows], detect, codes, bound, f.response, f.user_sees, f.cleared))
     lines += ["", "## What software cannot catch", ""]
