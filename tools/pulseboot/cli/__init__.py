@@ -25,6 +25,7 @@ COMMANDS = {
     "bench": ("bench", "measure tick time, allocation, heap, bundle size and simulator speed"),
     "faults": ("faults", "inject every fault on every board and phase, check each run's bounds (--quick)"),
     "twin": ("twin", "the firmware against the plant in real time, in the terminal; keys are the buttons"),
+    "log": ("log", "show the trips and crashes a board keeps on its flash (pulseboot log --port PORT)"),
     "monitor": ("monitor", "watch a board live over its serial port, record a trace (pulseboot monitor --port PORT)"),
 }
 

@@ -61,7 +61,24 @@ def _sim_parser(buttons, presets, default_preset):
              "inject a physical fault at a simulated time (docs/SAFETY.md lists the kinds); CHAMBER counts "
              "from 1, the most distal (default 1); repeatable. The firmware is never told",
              action="append")
+    p.option("--flash-dir", "DIR", "a new or empty directory, or one an earlier --flash-dir run made",
+             "keep the simulated board's flash (settings, trips.log, crash.log) in DIR, as a board keeps it "
+             "from run to run; `pulseboot log --dir DIR` reads it (device shell)")
     return p
+
+
+def _flash_dir(text, shell):
+    """The directory for --flash-dir, made if need be; a folder holding anything but a board's flash is refused."""
+    if shell != "device":
+        raise UsageError("--flash-dir needs --shell device: the control core alone has no flash")
+    path = pathlib.Path(text)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--flash-dir {text!r} is not a directory; expected a new or empty directory")
+    if path.is_dir() and any(path.iterdir()) and not (path / "board.txt").exists():
+        raise UsageError(f"--flash-dir {text!r} holds other files; expected a new or empty directory, "
+                         "or one an earlier --flash-dir run made (it has board.txt)")
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
 
 
 def _fault_expect():
@@ -196,6 +213,8 @@ def _sim_kwargs(args, run, plant):
     if args.vm is not None:
         kw["vm"] = choose("vm", args.vm, run.VMS, "cpython")
     kw["shell"] = choose("shell", args.shell, run.SHELLS, "device")
+    if args.flash_dir is not None:
+        kw["flash_dir"] = _flash_dir(args.flash_dir, kw["shell"])
     if args.fault:
         chambers = fw.load_board(board)["chambers"]
         kw["plant_faults"] = [_fault(t, kw["duration_s"], chambers, board, run) for t in args.fault]
@@ -392,6 +411,9 @@ def _report(result, kw, wall_s, full, board_def, writer, args):
     for f in result["faults"]:
         code = f["code"]
         print(f"  FAULT {code} at {f['t_ms'] / 1000:.3f} s: {fault_text.meaning(code)}")
+    if kw.get("flash_dir"):
+        print(f"  the board's flash is kept in {kw['flash_dir']}: `pulseboot log --dir {kw['flash_dir']}` "
+              "shows its trip log")
     last = full[-1].peak if full else None
     print("  chamber  target mmHg  peak of the last full wave")
     for i, target in enumerate(result["targets_mmhg"]):

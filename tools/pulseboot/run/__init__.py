@@ -38,7 +38,7 @@ def _program_index(program):
 
 def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=600.0,
              plant="small-leg", seed=0, presses=None, on_tick=None, params=None, board_def=None,
-             plant_faults=(), vm="cpython", shell=None, session_min=None, on_event=None):
+             plant_faults=(), vm="cpython", shell=None, session_min=None, on_event=None, flash_dir=None):
     """Simulate a session; returns the summary dict (see README, `--summary`).
 
     Tests may pass `params` (plant parameters) and `board_def` (a board dict) directly.
@@ -49,6 +49,8 @@ def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, durati
     `session_min` is the session length the firmware is given (None: its default).
     `on_event(t_ms, key, value)` hears what the firmware decided beyond the rows (the wave's
     targets, a session's end: scenario.Recorder), before the row of that tick.
+    `flash_dir` (device shell): the simulated board's flash is this directory, kept afterwards
+    (its trip log, crash log and settings, as a board keeps them across runs).
     """
     if vm not in VMS:
         raise ValueError("unknown vm %r; allowed: %s" % (vm, ", ".join(VMS)))
@@ -69,6 +71,8 @@ def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, durati
         if vm != "cpython":
             raise ValueError("--vm micropython runs the device shell; the core shell runs in CPython "
                              "(the core's own tests run under MicroPython)")
+        if flash_dir is not None:
+            raise ValueError("--flash-dir needs the device shell: the core shell has no flash")
         if scenario.board_faults:
             raise ValueError("faults of the board itself (hang, power-cycle) need the device shell: "
                              "the watchdog and boot.py live there")
@@ -77,7 +81,7 @@ def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, durati
         if not _on_file(board_def):
             raise ValueError("board %s: the device shell boots from a board file in boards/; "
                              "a board dict runs on shell 'core'" % board_def["name"])
-        rec, final, sim_ms = device_shell.run(scenario, on_tick, vm)
+        rec, final, sim_ms = device_shell.run(scenario, on_tick, vm, flash_dir)
     return summary(scenario, rec, final, sim_ms, shell)
 
 

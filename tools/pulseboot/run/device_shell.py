@@ -160,8 +160,9 @@ def _run_here(job, rec):
             "console": console.getvalue(), "world": world, "ctrl": ctrl, "final": final_state(ctrl, ended)}
 
 
-def run(scenario, on_tick=None, vm="cpython"):
+def run(scenario, on_tick=None, vm="cpython", flash_dir=None):
     """`pulseboot sim --shell device`: returns (recorder, final controller state, simulated ms).
+    flash_dir: the board's flash is this directory, kept afterwards (None: a temporary one).
 
     The program, level and session length reach the firmware the way they reach the
     device: in the settings file on flash, which main.py restores at start-up."""
@@ -179,7 +180,7 @@ def run(scenario, on_tick=None, vm="cpython"):
     duration = scenario.duration_ms
     scenario.duration_ms = last_ms = duration - duration % lifecycle.TICK_MS
     try:
-        result = _run(scenario, on_tick, vm, flash_files={fw_settings_io.PATH.lstrip("/"): saved.to_json()},
+        result = _run(scenario, on_tick, vm, flash_dir, flash_files={fw_settings_io.PATH.lstrip("/"): saved.to_json()},
                       end_ms=last_ms)
     finally:
         scenario.duration_ms = duration
