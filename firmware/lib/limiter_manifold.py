@@ -18,7 +18,9 @@ _STEP = const(4)
 _BURST = const(5)
 _RATE = const(6)
 _BLIND = const(7)
+_AIR = const(8)
 _FEED_FROM = const(9)
+_RATE_FROM = const(10)
 _BURST_FROM = const(11)
 _FAST = const(0)
 _M_PATH = const(6)  # after the one sensor's: the manifold shut (0), open to air (1) or settling (2),
@@ -27,6 +29,9 @@ _M_MIN = const(8)  # ... the lowest manifold reading meanwhile,
 _M_VALVES = const(9)  # the valves as they are (two bits a chamber: inlet, vent)
 _FRESH = const(0x3FFFFFFF)
 _OFF_SETTLE_MS = const(250)  # the pump told off: the manifold's reading catches up this long
+# The fill's rate is learned over its whole rise since the chamber vented, once that is this
+# much: one reading between pulses is noisy (a pulse's true rise can be a third of the noise).
+_RATE_SPAN_DMMHG = const(100)
 
 
 class ManifoldLimiter(Limiter):
@@ -70,15 +75,19 @@ class ManifoldLimiter(Limiter):
         c[b + _BURST] = _add(burst, dt)
         # Between pulses: the pulse time since the reading as a pulse begins (the manifold's
         # last before it, unfiltered: the filter would still hold some of the last pulse's
-        # flow) last rose NO_RISE_DMMHG is bounded by what such a rise took before (step).
+        # flow) last rose NO_RISE_DMMHG is bounded by what such a rise took before (step:
+        # from the air fed since the chamber vented and the rise since, which noise cannot sway).
         if burst == 0:
             manifold = self._sensed[0]
             fresh = c[b + _BURST_FROM] == _FRESH
             rise = manifold - c[b + _BURST_FROM]
             blind = c[b + _BLIND] + c[b + _RATE]
+            if fresh:
+                c[b + _RATE_FROM] = manifold
             if fresh or rise >= limits.NO_RISE_DMMHG:
-                if not fresh and blind:
-                    c[b + _STEP] = blind * limits.NO_RISE_RATE_DMMHG // rise
+                rise = manifold - c[b + _RATE_FROM]
+                if not fresh and rise >= _RATE_SPAN_DMMHG and c[b + _AIR] > 0:
+                    c[b + _STEP] = c[b + _AIR] // 100 * limits.NO_RISE_RATE_DMMHG // rise
                 c[b + _BURST_FROM] = manifold
                 blind = 0
             c[b + _BLIND] = blind

@@ -76,8 +76,8 @@ class Regulator:
             if phase == _FILLING:
                 if p + self._rise(i) >= t:
                     phase = self._cut(i)
-                elif client < 0 or (m == FILL and mode[client] != FILL):
-                    client = i
+                elif client < 0 or (m == HOLD and mode[client] == FILL):
+                    client = i  # a held chamber's top-up first: it is short, and the held one drooping is no leak
             elif phase == _SETTLING:
                 phase = self._settle(i, dt, p, t)
             elif p < t - _DROOP_BAND:
