@@ -13,11 +13,9 @@ import machine
 import time
 
 import limits
-import led
 from controller import Controller
-from settings_io import PATH as SETTINGS_PATH
-from settings_io import SettingsKeeper
 
+# Start-up (board, drivers, Controller, settings, telemetry writer): lib/startup.py.
 # Settings (program, levels, session length): /settings.json, see lib/settings_io.py.
 CRASH_LOG = "/crash.log"
 CRASH_LOG_BYTES = 2048
@@ -73,61 +71,21 @@ def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None, telemetry=None):
             deadline = ticks_ms()  # overran: no burst of catch-up ticks
 
 
-def _telemetry(ctrl):
-    """The telemetry line on the USB serial port (the console's byte stream), where there is one."""
-    out = getattr(sys.stdout, "buffer", None)
-    if out is None:
-        return None
-    import telemetry
-
-    return telemetry.Telemetry(out.write, ctrl.chambers, time.ticks_us, time.ticks_diff)
-
-
-def _report(err, root, uptime_ms):
-    if hasattr(sys, "print_exception"):
-        sys.print_exception(err)  # first, in case the log cannot be written
-    try:
-        import crashlog  # only ever needed here
-
-        crashlog.report(root + CRASH_LOG, CRASH_LOG_BYTES, err, uptime_ms, ctrl)
-    except Exception as e:  # the log must never stand between a crash and the reset
-        print("crash log not written:", e)
-
-
 def main(root=""):
     global ctrl, hw, _root
     _root = root
-    # Without a board nothing is driven (gate pull-downs hold every output off), so a
-    # missing or wrong board file stops here with its message, not in a reset loop.
-    import wiring
-
-    board = wiring.load_board(root + wiring.BOARD_FILE)
     start = time.ticks_ms()
-    try:
-        hw = wiring.build(machine, board)
-        ctrl = Controller(board, time.ticks_diff)
-    except Exception as e:
-        # A board the drivers or the core reject is no board either: boot.py left the
-        # outputs safe, a reset would only fail the same way (and rewrite the crash log).
-        if hw is not None:
-            hw.safe()
-        print("board %s not usable, control loop not started:" % board.get("name"), e)
-        return
-    wdt_ms = board.get("wdt_timeout_ms", WDT_MS)
-    # What only start-up needed (the board file, wiring.py, topology.py, safe_state.py) is dropped
-    # here, so its code holds no RAM while the loop runs.
-    for name in wiring.startup_modules(board):
-        sys.modules.pop(name, None)
-    del board, wiring
+    import startup  # start-up only (lib/startup.py): its code is let go before the loop runs
+
+    hw, ctrl, wdt_ms = startup.device(root, machine, time.ticks_diff, Controller)
+    if ctrl is None:
+        return  # no usable board: said, and the outputs are safe
     err = None
     try:
-        keeper = SettingsKeeper(root + SETTINGS_PATH, ctrl)
-        if keeper.restore():
-            # Defaults are running; the file stays as it is until a setting changes.
-            print("settings reset:", keeper.problem)
-            hw.led.show(led.SETTINGS_RESET, led.SETTINGS_RESET_MS)
+        keeper, telemetry = startup.loop_parts(root, hw, ctrl, time)
+        startup = None
         gc.collect()
-        run(machine, time, hw, ctrl, wdt_ms, keeper, _telemetry(ctrl))
+        run(machine, time, hw, ctrl, wdt_ms, keeper, telemetry)
         # Maintenance mode: the controller decides it (both shells agree), main.py only stops.
         print("MODE held at start: outputs safe, control loop stopped (REPL free)")
     except Exception as e:
@@ -135,13 +93,19 @@ def main(root=""):
     finally:
         # KeyboardInterrupt (Ctrl-C from mpremote) gets the safe state too, but no log
         # and no reset, so a developer lands in the REPL.
-        if hw is not None:
-            try:
-                hw.safe()
-            except Exception as e:
-                print("safe state not written:", e)
+        try:
+            hw.safe()
+        except Exception as e:
+            print("safe state not written:", e)
         if err is not None:
-            _report(err, root, time.ticks_diff(time.ticks_ms(), start))
+            if hasattr(sys, "print_exception"):
+                sys.print_exception(err)  # first, in case the log cannot be written
+            try:
+                import crashlog  # only ever needed here
+
+                crashlog.report(root + CRASH_LOG, CRASH_LOG_BYTES, err, time.ticks_diff(time.ticks_ms(), start), ctrl)
+            except Exception as e:  # the log must never stand between a crash and the reset
+                print("crash log not written:", e)
             machine.reset()
 
 

@@ -122,3 +122,53 @@ class Settings:
             pass  # first save: nothing to keep
         fs.rename(tmp, self.path)
         self.problem = ""
+
+
+# ---- the settings keeper's rare half --------------------------------------------------
+# settings_io.SettingsKeeper keeps only its per-tick watch resident; its restore() and save()
+# run these, with this module loaded for that moment only.
+def restore(keeper):
+    """The keeper's file into its controller; returns keeper.problem ('' = used as saved)."""
+    try:
+        s = _open(keeper)
+        s.load()
+    except Exception as e:  # e.g. a file too big for the heap: never a reason not to boot
+        # The controller keeps the defaults it was built with.
+        keeper.problem = "settings not read (%s), defaults used" % e
+    else:
+        if not s.problem:
+            keeper.written = (s.program, tuple(s.levels), s.session_min)
+        keeper.problem = s.apply_to(keeper.ctrl)
+    _seen(keeper)
+    return keeper.problem
+
+
+def save(keeper):
+    """What the keeper's controller holds, written unless the file already says exactly that:
+    True once written. A flash problem raises (the keeper reports it and retries)."""
+    ctrl = keeper.ctrl
+    _seen(keeper)
+    now = (ctrl.program, tuple(ctrl.levels), ctrl.session_ms // 60000)
+    if now == keeper.written:
+        return False  # changed and changed back: nothing to write
+    s = _open(keeper)
+    s.program, s.session_min = now[0], now[2]
+    for i in range(programs.COUNT):
+        s.levels[i] = now[1][i]
+    s.save()
+    keeper.written = now
+    keeper.saves += 1
+    return True
+
+
+def _open(keeper):
+    return keeper.make(keeper.path) if keeper.make is not None else Settings(keeper.path)
+
+
+def _seen(keeper):
+    """What the controller holds now, noted as the keeper's last check: no change pending."""
+    ctrl = keeper.ctrl
+    keeper.program = ctrl.program
+    for i in range(programs.COUNT):
+        keeper.levels[i] = ctrl.levels[i]
+    keeper.session_ms = ctrl.session_ms
