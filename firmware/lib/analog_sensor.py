@@ -3,7 +3,9 @@
 # of mmHg. Calibration is two points per sensor: the raw read_u16() value at two known
 # pressures (e.g. vented and at a gauge reading), so divider and sensor tolerances cancel.
 # The ESP32 ADC is only near-linear inside ~0.15-2.45 V at 11 dB: pick both points and
-# the working range inside that span.
+# the working range inside that span. Past its rated range a sensor's output stops rising
+# (it saturates below the ADC's rail): `top_dmmhg`, the rated full scale, makes a reading
+# above it OVER_RANGE rather than a plausible-looking low value.
 from micropython import const
 
 OVER_RANGE = const(32767)
@@ -15,9 +17,10 @@ _RAIL = const(64)  # raw within this of 0 or 65535: pin shorted, open or sensor 
 class AnalogSensor:
     samples = 4  # averaged per read: ESP32 ADC noise is a few LSB at 12 bits
 
-    def __init__(self, adcs, calibration, atten=None, samples=0):
+    def __init__(self, adcs, calibration, atten=None, samples=0, top_dmmhg=0):
         """adcs: ADC objects; calibration: (raw_lo, dmmhg_lo, raw_hi, dmmhg_hi) for all,
-        or one such tuple per sensor; atten: e.g. ADC.ATTN_11DB, applied when given."""
+        or one such tuple per sensor; atten: e.g. ADC.ATTN_11DB, applied when given;
+        top_dmmhg: the sensor's rated full scale (0: only the ADC's rails count)."""
         self._read = [a.read_u16 for a in adcs]
         n = len(self._read)
         self.count = n
@@ -41,6 +44,7 @@ class AnalogSensor:
             self._dp[i] = p_hi - p_lo
             self._draw[i] = raw_hi - raw_lo
         self._samples = samples or self.samples
+        self._top = top_dmmhg or OVER_RANGE
         self.raw = [0] * n  # averaged raw value of the last read (for calibration)
 
     def read(self, out):
@@ -58,7 +62,8 @@ class AnalogSensor:
             elif raw <= _RAIL:
                 out[i] = UNDER_RANGE
             else:
-                out[i] = self.convert(i, raw)
+                p = self.convert(i, raw)
+                out[i] = OVER_RANGE if p > self._top else p
         return self.count
 
     def convert(self, i, raw):

@@ -49,8 +49,14 @@ def sensor_span_dmmhg(board, ceiling):
     capped at `ceiling`. The common HX710B module saturates far below its sensor's
     rating (about 78 mmHg at the nominal scale); the bigger the scale, the sooner."""
     if board.get("sensor", "hx710b") != "hx710b":
-        return ceiling
-    scale = board.get("sensor_counts_per_mmhg", _HX710B_DEFAULT_SCALE)
+        # An analog sensor reads its rated range once calibrated; on the datasheet's line its
+        # reading may be ~12 % off, so levels stay where the HX710B boards have them.
+        if board.get("sensor_calibrated"):
+            span = board.get("sensor_top_dmmhg", ceiling)
+            return span if span < ceiling else ceiling
+        scale = _HX710B_DEFAULT_SCALE
+    else:
+        scale = board.get("sensor_counts_per_mmhg", _HX710B_DEFAULT_SCALE)
     if not isinstance(scale, int):
         scale = max(scale)
     span = _HX710B_TOP * 10 // scale

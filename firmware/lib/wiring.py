@@ -13,7 +13,8 @@
 #
 # Optional board keys read here (defaults in brackets):
 #   sensor_counts_per_mmhg  HX710B scale, int or one per sensor [hx710b.py's figure]
-#   sensor 'analog' + sensor_adc_pins + sensor_calibration (raw_lo, dmmhg_lo, raw_hi, dmmhg_hi)
+#   sensor 'analog' + sensor_adc_pins + sensor_calibration (raw_lo, dmmhg_lo, raw_hi, dmmhg_hi),
+#   sensor_top_dmmhg [none]; each build's own calibration in /calibration.txt (_calibrated())
 #   inlet_max_on_ms, vent_max_on_ms   valve max on-time, 0 = none [0]
 #   topology 'inlet+exhaust' + sensor_at 'manifold': exhaust_pin, inlet_normally_open [True],
 #   exhaust_normally_open [True], exhaust_max_on_ms [0] (see topology.py)
@@ -31,6 +32,7 @@ from led import Led
 from pump import Pump
 
 BOARD_FILE = "/board.txt"
+CALIBRATION_FILE = "/calibration.txt"
 
 # GPIOs without internal pull resistors: buttons there need external 10k pull-ups.
 _NO_PULL = {"esp32": (34, 35, 36, 37, 38, 39)}
@@ -54,6 +56,38 @@ def load_board(path=BOARD_FILE):
         raise ValueError("%s names board %r but /lib/boards/%s.py is missing" % (path, name, mod))
     if board["name"] != name:
         raise ValueError("%s says %r but that file defines %r" % (path, name, board["name"]))
+    if board.get("sensor") == "analog":
+        board = _calibrated(board, path[:len(path) - len(BOARD_FILE)] + CALIBRATION_FILE)
+    return board
+
+
+def _calibrated(board, path):
+    """An analog board with its sensors' own calibration: one line per sensor, chamber 1 first,
+    'raw_vented raw_at_ref ref_mmhg' (README, Calibration). Without a usable file the board's
+    nominal line stays, sensor_calibrated is unset (topology.py caps the levels) and the
+    console says why."""
+    n = len(board["sensor_adc_pins"])
+    cal = []
+    try:
+        with open(path) as f:
+            for line in f:
+                v = line.split()
+                if v:
+                    lo, hi, ref = int(v[0]), int(v[1]), int(v[2])
+                    if len(v) != 3 or hi == lo or ref <= 0:
+                        raise ValueError
+                    cal.append((lo, 0, hi, ref * 10))
+        problem = "%s has %d lines for %d sensors" % (path, len(cal), n) if len(cal) != n else None
+    except OSError:
+        problem = "no " + path
+    except (ValueError, IndexError):
+        problem = "%s line %d is not 'raw_vented raw_at_ref ref_mmhg'" % (path, len(cal) + 1)
+    if problem is not None:
+        print("sensors not calibrated (%s): levels capped, see README Calibration" % problem)
+        return board
+    board = dict(board)  # the board module's own dict stays as written
+    board["sensor_calibration"] = cal
+    board["sensor_calibrated"] = True
     return board
 
 
@@ -131,7 +165,8 @@ def _sensors(machine, board):
         from analog_sensor import AnalogSensor
 
         adcs = [machine.ADC(Pin(p)) for p in board["sensor_adc_pins"]]
-        return AnalogSensor(adcs, board["sensor_calibration"], machine.ADC.ATTN_11DB)
+        return AnalogSensor(adcs, board["sensor_calibration"], machine.ADC.ATTN_11DB, 0,
+                            board.get("sensor_top_dmmhg", 0))
     raise ValueError("board %s: unknown sensor %r (hx710b or analog)" % (board["name"], kind))
 
 

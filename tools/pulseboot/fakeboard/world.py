@@ -6,6 +6,7 @@ stepped with what the pins command). `world.machine`, `world.time` and `world.ne
 are what the unmodified firmware imports in place of the real modules (see pulseboot/run/device_shell.py).
 Outputs are read back at the pin level, so the plant sees what the drivers really drove:
 
+* Analog sensors' ADC pins read the plant's read_u16() values (plant/analog.py).
 * HX710B modules answer on their DOUT pins, sharing the clock pin the board names,
   with the plant's readings converted to 24-bit counts at the board's counts_per_mmhg;
   they saturate, convert at 10 or 40 Hz by the pulse count, and a dead sensor never
@@ -171,8 +172,13 @@ class World:
                 self.sensors.append(chip)
                 self.pin(p).source = reader(bus.dout, chip.i)
         elif board.get("sensor") == "analog":
+            # The plant gives each ADC pin's read_u16() value (pulseboot/plant/analog.py: sensor,
+            # divider and ADC); with no plant the pins read the board's own calibrated zero.
+            if self.plant is None and not any(self.readings):
+                cal = board["sensor_calibration"]
+                self.readings[:] = [cal[0] if isinstance(cal[0], int) else cal[i][0] for i in range(len(cal))]
             for i, p in enumerate(board["sensor_adc_pins"]):
-                self.adcs[p] = self._analog(i, board["sensor_calibration"])
+                self.adcs[p] = reader(self.readings, i)
         self._on = 1 if board.get("valve_active", 1) else 0
         vent_no = board.get("vent_normally_open", True)
         if board.get("valve_driver") == "74hc595":
@@ -195,16 +201,6 @@ class World:
         for s in watched:
             s.listeners.append(self._valves_moved)
         self._pump = board["pump_pin"]
-
-    def _analog(self, i, cal):
-        raw_lo, p_lo, raw_hi, p_hi = cal if isinstance(cal[0], int) else cal[i]
-
-        def read_u16():
-            r = self.readings[i]
-            raw = raw_lo + (r - p_lo) * (raw_hi - raw_lo) // (p_hi - p_lo)
-            return max(0, min(_U16, raw))
-
-        return read_u16
 
     def fail(self, kind):
         """A board fault (BOARD_FAULTS) happens now. 'power-cycle' raises MachineReset('power')

@@ -8,6 +8,7 @@ times faster than the device
 shell, and it takes any board dict (tests draw chamber counts).
 """
 from pulseboot.fakeboard.clock import VirtualClock, ticks_diff
+from pulseboot.plant import analog
 from pulseboot.run.scenario import Recorder, final_state, inject_due
 
 import controller as fw_controller  # firmware/lib, importable once fw is loaded
@@ -16,10 +17,11 @@ import topology as fw_topology
 
 def run(scenario, on_tick=None):
     """Run the scenario; returns (recorder, final controller state, simulated ms)."""
-    board_def = scenario.board_def
+    plant = scenario.plant()
+    board_def = analog.board_as_built(scenario.board_def, plant)
     ctrl = fw_controller.Controller(board_def, ticks_diff, program=scenario.program, level=scenario.level,
                                     session_min=scenario.session_min)
-    plant = scenario.plant()
+    read_sensors = analog.core_reader(board_def, plant) or plant.read_sensors  # through the analog driver
     rec = Recorder(plant, ctrl.chambers, on_tick, scenario.on_event)
     clock = VirtualClock()
     n = ctrl.chambers
@@ -34,7 +36,7 @@ def run(scenario, on_tick=None):
     repl = False  # maintenance mode: main.py's loop has returned, the outputs stay as it left them
     while t <= duration_ms:
         inject_due(pending, t, plant)
-        plant.read_sensors(readings)
+        read_sensors(readings)
         raw = 0
         for start, end, bit in spans:
             if start <= t < end:

@@ -25,6 +25,7 @@ from pulseboot import fw
 from pulseboot.fakeboard import lifecycle
 from pulseboot.fakeboard.clock import VirtualClock
 from pulseboot.fakeboard.world import World
+from pulseboot.plant import analog
 from pulseboot.run.scenario import Recorder, Scenario, final_state, inject_due, pump_percent
 
 MAIN = fw.FIRMWARE / "main.py"
@@ -77,7 +78,7 @@ def _run(scenario, on_tick, vm, flash_dir=None, flash_files=None, tail_ms=1000, 
     wall = _wall.perf_counter()
     try:
         pathlib.Path(root, "board.txt").write_text(board["name"] + "\n")
-        for name, text in (flash_files or {}).items():
+        for name, text in dict(analog.flash_files(plant), **(flash_files or {})).items():
             pathlib.Path(root, name).write_text(text)
         if vm == "micropython":
             from pulseboot.run.vm_link import run_in_vm

@@ -11,7 +11,7 @@ from collections import namedtuple
 from pulseboot import fw
 from pulseboot.fakeboard.world import BOARD_FAULTS
 from pulseboot.plant import FAULTS as PLANT_FAULTS
-from pulseboot.plant import PRESETS, Plant
+from pulseboot.plant import PRESETS, Plant, analog
 from pulseboot.report.levels import LOWERED_BY
 
 import buttons as fw_buttons  # firmware/lib, importable once fw is loaded
@@ -64,6 +64,9 @@ def press_clash(presses):
 def plant_for(board_def, params, seed):
     """The simulated plant plumbed like the board: its valves and where its sensors sit."""
     vents = fw_topology.chamber_vents(board_def)
+    if analog.is_analog(board_def):  # read_sensors gives each ADC pin's raw value
+        return analog.AnalogPlant(board_def["chambers"], params, seed=seed, vent_valves=vents,
+                                  exhaust_valve=not vents, manifold_sensor=fw_topology.single_sensor(board_def))
     return Plant(board_def["chambers"], params, seed=seed, vent_valves=vents, exhaust_valve=not vents,
                  manifold_sensor=fw_topology.single_sensor(board_def))
 
