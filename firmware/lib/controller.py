@@ -99,9 +99,10 @@ class Controller:
         return self.levels[self.program]
 
     def level_in_use(self):
-        """The chosen level, lowered to what the sensors can watch (see level_cap)."""
+        """The chosen level, lowered to what the sensors can watch (see level_cap), a boost included."""
         level = self.levels[self.program]
-        return level if level < self.level_cap else self.level_cap
+        cap = self.level_cap - programs.above_level(self.program)
+        return level if level < cap else cap
 
     @property
     def cycles(self):

@@ -1,32 +1,48 @@
-# Therapy programs as data. Chamber 0 is the most distal (the foot).
-# Pressures in dmmHg (tenths of mmHg), times in ms.
+# Therapy programs as data: a record per program, interpreted by scheduler.py. Adding a
+# program is adding a record (and its words on the host: tools/pulseboot/docs.py).
+# Chamber 0 is the most distal (the foot). Pressures in dmmHg (tenths of mmHg), times in ms.
+# /programs.json adds its own records at start-up (program_file.py).
 from micropython import const
 
-# How the wave moves on.
-GRADIENT = const(0)  # chambers fill in turn and all hold until the last one is full
-PULSE = const(1)  # each zone releases once the zone above it has filled (distal release)
+# How the wave lets go of the zones behind it.
+GRADIENT = const(0)  # every chamber holds until the most proximal has held, then all vent
+PULSE = const(1)  # a zone lets go once the zone above it has filled and held (distal release)
+WAVE = const(2)  # a zone lets go OVERLAP_MS after the zone above it starts filling (peristaltic)
 
-# Field positions in a program record (all integers; the names live in NAMES).
+# Field positions in a program record (all integers but TARGETS).
 KIND = const(0)
-LEVEL_DEFAULT = const(1)
+LEVEL_DEFAULT = const(1)  # the level: the highest target (before a boost), UP/DOWN move it
 LEVEL_MIN = const(2)
 LEVEL_MAX = const(3)
-_PROXIMAL_NUM = const(4)  # most proximal target = level * NUM / DEN, the rest interpolated
-_PROXIMAL_DEN = const(5)
-INFLATE_MS = const(6)  # time one chamber may take to reach its target
-HOLD_MS = const(7)  # dwell at target before the wave moves on (the last: before release)
-RELEASE_MS = const(8)  # least time every chamber stays open to atmosphere after the wave
-REST_MS = const(9)  # further vented time before the next cycle (limb refills)
+PROXIMAL_PM = const(4)  # most proximal target, per mille of the level; the rest interpolated
+INFLATE_MS = const(5)  # time one chamber may take to reach its target
+HOLD_MS = const(6)  # dwell at target before the wave moves on (the last: before release)
+RELEASE_MS = const(7)  # least time every chamber stays open to atmosphere after the wave
+REST_MS = const(8)  # further vented time before the next cycle (limb refills)
+OVERLAP_MS = const(9)  # WAVE: a zone holds this long after the one above it starts filling
+BOOST_ZONE = const(10)  # the chamber held higher and longer, -1 none
+BOOST_DMMHG = const(11)  # added to that chamber's target
+BOOST_HOLD_MS = const(12)  # added to its hold
+CLEAR_ZONES = const(13)  # proximal chambers pulsed, proximal first, before the waves; 0 none
+CLEAR_HOLD_MS = const(14)  # each clearing pulse's hold (at the chamber's own target)
+CLEAR_PASSES = const(15)  # times the clearing sequence runs
+TARGETS = const(16)  # per-chamber targets at LEVEL_DEFAULT (a tuple), or None: the gradient
 
-NAMES = ("gradient", "recovery")
+NAMES = ("gradient", "recovery", "wave", "lymph", "boost")
 PROGRAMS = (
     # Hospital DVT-pump style: 45/40/35/30 mmHg on four chambers, then about a minute to refill.
-    (GRADIENT, 450, 300, 800, 2, 3, 20000, 500, 3000, 45000),
+    (GRADIENT, 450, 300, 800, 667, 20000, 500, 3000, 45000, 0, -1, 0, 0, 0, 0, 0, None),
     # Recovery-boot style sequential pulse: every zone at one level, distal release, short rest.
-    (PULSE, 700, 300, 1200, 1, 1, 20000, 1500, 2000, 10000),
+    (PULSE, 700, 300, 1200, 1000, 20000, 1500, 2000, 10000, 0, -1, 0, 0, 0, 0, 0, None),
+    # Peristaltic: each zone fills while the one below still holds, 1.5 s of overlap.
+    (WAVE, 500, 300, 800, 800, 20000, 1000, 2000, 15000, 1500, -1, 0, 0, 0, 0, 0, None),
+    # Lymphatic drainage: two passes clearing the two most proximal chambers, then gentle
+    # 50-30 mmHg gradient waves.
+    (GRADIENT, 500, 300, 600, 600, 20000, 2000, 3000, 20000, 0, -1, 0, 0, 2, 1000, 2, None),
+    # Recovery with chamber 2 (the calf) 10 mmHg higher and held 3 s longer.
+    (PULSE, 700, 300, 1100, 1000, 20000, 1500, 2000, 10000, 0, 1, 100, 3000, 0, 0, 0, None),
 )
-
-COUNT = const(2)
+COUNT = 5  # len(PROGRAMS), kept as a number: program_file.py adds custom programs after these
 
 
 def find(name):
@@ -49,22 +65,43 @@ def clamp_level(index, level):
 def fill_targets(index, chambers, level, out):
     """Write each chamber's peak target for this level into out (no allocation)."""
     p = PROGRAMS[index]
-    proximal = level * p[_PROXIMAL_NUM] // p[_PROXIMAL_DEN]
-    drop = level - proximal
+    own = p[TARGETS]
+    drop = level - level * p[PROXIMAL_PM] // 1000
     last = chambers - 1
     for i in range(chambers):
-        out[i] = level - (drop * i // last if last else 0)
+        if own:
+            out[i] = own[i] * level // p[LEVEL_DEFAULT]
+        else:
+            out[i] = level - (drop * i // last if last else 0)
+    if 0 <= p[BOOST_ZONE] < chambers:
+        out[p[BOOST_ZONE]] += p[BOOST_DMMHG]
+
+
+def above_level(index):
+    """How far the highest target may lie above the level (a boost): the level in use is
+    lowered by this much more where the sensors cannot watch it."""
+    return PROGRAMS[index][BOOST_DMMHG]
 
 
 def held_ms(index, chambers):
     """The longest a chamber can stay pressurised in one go, at the worst (every fill taking
     its whole inflate time): in a gradient wave the first chamber holds while every other
-    fills; a pulse zone holds through its own fill and the next zone's."""
+    fills; a pulse zone holds through its own fill and the next zone's; a wave zone through
+    its own and the overlap."""
     p = PROGRAMS[index]
-    held = chambers if p[KIND] == GRADIENT else min(chambers, 2)
-    return held * (p[INFLATE_MS] + p[HOLD_MS])
+    step = p[INFLATE_MS] + p[HOLD_MS]
+    kind = p[KIND]
+    if kind == GRADIENT:
+        held = chambers * step
+    elif kind == PULSE:
+        held = min(chambers, 2) * step
+    else:
+        held = step + p[OVERLAP_MS]
+    clear = p[INFLATE_MS] + p[CLEAR_HOLD_MS] if p[CLEAR_ZONES] else 0
+    return max(held + p[BOOST_HOLD_MS], clear)
 
 
 def needs_chamber_vents(index):
-    """A pulse wave vents distal zones while the pump feeds proximal ones."""
-    return PROGRAMS[index][KIND] == PULSE
+    """Letting one zone go while another fills or holds needs a vent per chamber."""
+    p = PROGRAMS[index]
+    return p[KIND] != GRADIENT or p[CLEAR_ZONES] > 0

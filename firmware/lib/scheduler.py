@@ -30,6 +30,8 @@ class Scheduler:
         self._index = 0  # the program's, in programs.PROGRAMS
         self._level = 0
         self._timer = 0  # ms left in the current dwell / release / rest
+        self._lag = 0  # (kind WAVE) ms until the zone below the active one lets go, 0 none pending
+        self._clearing = 0  # clearing pulses left before the first wave
         # In a wave: the active chamber has reached its target and dwells. In REST: the rest
         # before the first wave (no cycle ends with it).
         self._dwelling = False
@@ -47,7 +49,9 @@ class Scheduler:
         ms. The cycle count is the caller's to reset."""
         self._level = level
         self._index = program_index
-        rest_ms = programs.PROGRAMS[program_index][programs.REST_MS] - self.rested_ms
+        p = programs.PROGRAMS[program_index]
+        self._clearing = p[programs.CLEAR_PASSES] * min(p[programs.CLEAR_ZONES], self.chambers)
+        rest_ms = p[programs.REST_MS] - self.rested_ms
         if rest_ms < least:
             rest_ms = least
         if rest_ms > 0:
@@ -72,14 +76,22 @@ class Scheduler:
 
     def _begin_cycle(self):
         programs.fill_targets(self._index, self.chambers, self._level, self.peak)
-        for i in range(self.chambers):
-            self.mode[i] = VENT
-            self.target[i] = 0
+        self.stop()
         self.phase = WAVE
-        self.active = 0
-        self._dwelling = False
-        self.mode[0] = FILL
-        self.target[0] = self.peak[0]
+        self._lag = 0
+        k = self._next_filled()
+        self.active = k
+        self.mode[k] = FILL
+        self.target[k] = self.peak[k]
+
+    def _next_filled(self):
+        """Chamber 0, or while clearing pulses are left the next one's: the proximal zones in
+        turn, most proximal first."""
+        left = self._clearing
+        if not left:
+            return 0
+        zones = min(programs.PROGRAMS[self._index][programs.CLEAR_ZONES], self.chambers)
+        return self.chambers - zones + (left - 1) % zones
 
     def step(self, dt, reached, pressure):
         phase = self.phase
@@ -98,33 +110,53 @@ class Scheduler:
                 self._begin_cycle()
 
     def _wave(self, dt, reached):
+        # Also the clearing pulses before the first wave: each fills, holds and lets go in turn.
+        p = programs.PROGRAMS[self._index]
         k = self.active
+        if self._lag > 0:  # (kind WAVE) the zone below lets go OVERLAP_MS after this one began to fill
+            self._lag -= dt
+            if self._lag <= 0:
+                self.mode[k - 1] = VENT
+                self.target[k - 1] = 0
         if not self._dwelling:
             if reached[k]:
                 self.mode[k] = HOLD
                 self._dwelling = True
-                self._timer = programs.PROGRAMS[self._index][programs.HOLD_MS]
+                if self._clearing:
+                    self._timer = p[programs.CLEAR_HOLD_MS]
+                elif k == p[programs.BOOST_ZONE]:
+                    self._timer = p[programs.HOLD_MS] + p[programs.BOOST_HOLD_MS]
+                else:
+                    self._timer = p[programs.HOLD_MS]
             return
         self._timer -= dt
         if self._timer > 0:
             return
         self._dwelling = False
-        if k + 1 >= self.chambers:
+        kind = p[programs.KIND]
+        if self._clearing:
+            self.mode[k] = VENT
+            self.target[k] = 0
+            self._clearing -= 1
+            k = self._next_filled()  # (the first wave follows at once: the limb rested before the clearing)
+        elif k + 1 >= self.chambers:
             self._release()
             return
-        if programs.PROGRAMS[self._index][programs.KIND] == programs.PULSE and k > 0:
-            # Distal release: the zone below lets go once the wave has passed it.
-            self.mode[k - 1] = VENT
-            self.target[k - 1] = 0
-        k += 1
+        else:
+            if (kind == programs.PULSE and k > 0) or self._lag > 0:
+                # Distal release: the zone below lets go once the wave has passed it (a WAVE
+                # zone at the latest when the next one's fill and hold outlast the overlap).
+                self.mode[k - 1] = VENT
+                self.target[k - 1] = 0
+            if kind == programs.WAVE:
+                self._lag = p[programs.OVERLAP_MS]
+            k += 1
         self.active = k
         self.mode[k] = FILL
         self.target[k] = self.peak[k]
 
     def _release(self):
-        for i in range(self.chambers):
-            self.mode[i] = VENT
-            self.target[i] = 0
+        self.stop()
         self.phase = RELEASE
         self._timer = programs.PROGRAMS[self._index][programs.RELEASE_MS]
 

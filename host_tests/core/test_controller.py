@@ -60,10 +60,11 @@ def test_buttons_start_pause_resume_stop():
 def test_mode_cycles_programs_only_while_idle():
     b = Bench().zeroed()
     first = b.ctrl.program
-    b.press(buttons.MODE)
-    assert b.ctrl.program != first
-    b.press(buttons.MODE)
-    assert b.ctrl.program == first
+    seen = []
+    for _ in range(programs.COUNT):  # every program once, then the first again
+        b.press(buttons.MODE)
+        seen.append(b.ctrl.program)
+    assert seen[:-1] == list(range(1, programs.COUNT)) and seen[-1] == first
     b.press(buttons.START)
     b.press(buttons.MODE)
     assert b.ctrl.program == first
