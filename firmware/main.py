@@ -80,14 +80,6 @@ def main(root=""):
     hw, ctrl, wdt_ms = startup.device(root, machine, time.ticks_diff, Controller)
     if ctrl is None:
         return  # no usable board: said, and the outputs are safe
-    try:  # the programs of /programs.json join the built-in ones (start-up only: lib/program_file.py)
-        open(root + "/programs.json").close()
-        import program_file
-
-        program_file.add(root, ctrl, hw.led)
-        program_file = None  # (its code let go before the loop)
-    except OSError:
-        pass  # none
     err = None
     try:
         keeper, telemetry = startup.loop_parts(root, hw, ctrl, time)

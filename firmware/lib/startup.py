@@ -42,6 +42,13 @@ def loop_parts(root, hw, ctrl, time):
     """(keeper, telemetry): the settings keeper, with the saved settings restored into the
     controller (defaults, said on the console and by the LED, when they cannot be used), and
     the telemetry writer (None where there is no serial byte stream). time: the clock module."""
+    try:  # the programs of /programs.json join the built-in ones, before the settings name one
+        open(root + "/programs.json").close()
+        import program_file  # (it lets itself go)
+
+        program_file.add(root, ctrl, hw.led)
+    except OSError:
+        pass  # none
     keeper = SettingsKeeper(root + SETTINGS_PATH, ctrl)
     if keeper.restore():
         # Defaults are running; the file stays as it is until a setting changes.
