@@ -15,7 +15,8 @@ def test_board_uses_only_pins_fit_for_their_role(name):
 def test_board_declares_a_pin_for_every_chamber(name):
     b = fw.load_board(name)
     n = b["chambers"]
-    assert len(b["sensor_data_pins"]) == (1 if b.get("sensor_at") == "manifold" else n)
+    sensor_pins = b["sensor_adc_pins"] if b.get("sensor") == "analog" else b["sensor_data_pins"]
+    assert len(sensor_pins) == (1 if b.get("sensor_at") == "manifold" else n)
     if "inlet_pins" in b:
         assert len(b["inlet_pins"]) == n
         assert len(b.get("vent_pins", ())) == (n if b["topology"] == "inlet+vent" else 0)
@@ -45,6 +46,22 @@ def test_bad_pins_are_rejected_with_a_reason(chip, change, expect):
     bad = dict(base, **change)
     found = pins.problems(bad)
     assert any(expect in line for line in found), found
+
+
+@pytest.mark.parametrize("pin,expect", [(25, "an ADC2 pin, unusable while Wi-Fi runs"), (27, "ADC2"),
+                                        (16, "not an ADC pin")])
+def test_an_analog_sensor_on_anything_but_adc1_is_refused(pin, expect):
+    b = fw.load_board("esp32-devkitc-4ch-analog")
+    found = [line for line in pins.problems(dict(b, sensor_adc_pins=(pin, *b["sensor_adc_pins"][1:])))
+             if "sensor_adc_pins[0]" in line and "ADC" in line]
+    assert len(found) == 1 and expect in found[0] and "use an ADC1 pin: GPIO32" in found[0], found
+
+
+def test_s3_analog_sensors_must_be_on_adc1():
+    b = dict(fw.load_board("esp32s3-8ch"), sensor="analog", sensor_adc_pins=(1, 12))
+    found = pins.problems(b)
+    assert any("GPIO12 as sensor_adc_pins[1]: an ADC2 pin" in line for line in found), found
+    assert not any("sensor_adc_pins[0]" in line and "ADC" in line for line in found), found
 
 
 def test_input_only_buttons_need_declared_external_pull_ups():

@@ -6,6 +6,8 @@
 # the working range inside that span. Past its rated range a sensor's output stops rising
 # (it saturates below the ADC's rail): `top_dmmhg`, the rated full scale, makes a reading
 # above it OVER_RANGE rather than a plausible-looking low value.
+from array import array
+
 from micropython import const
 
 OVER_RANGE = const(32767)
@@ -21,8 +23,8 @@ class AnalogSensor:
         """adcs: ADC objects; calibration: (raw_lo, dmmhg_lo, raw_hi, dmmhg_hi) for all,
         or one such tuple per sensor; atten: e.g. ADC.ATTN_11DB, applied when given;
         top_dmmhg: the sensor's rated full scale (0: only the ADC's rails count)."""
-        self._read = [a.read_u16 for a in adcs]
-        n = len(self._read)
+        self._adcs = adcs
+        n = len(adcs)
         self.count = n
         if atten is not None:
             for a in adcs:
@@ -31,32 +33,27 @@ class AnalogSensor:
             calibration = [calibration] * n
         if len(calibration) != n:
             raise ValueError("analog_sensor: one calibration per sensor")
-        self._raw0 = [0] * n
-        self._p0 = [0] * n
-        self._dp = [0] * n
-        self._draw = [0] * n
+        # Per sensor: raw at the first point, its pressure, and the line's rise over its run,
+        # the run kept positive so that rounding is the same either way round.
+        self._line = line = array("i", bytes(16 * n))
         for i in range(n):
             raw_lo, p_lo, raw_hi, p_hi = calibration[i]
             if raw_hi == raw_lo or p_hi == p_lo:
                 raise ValueError("analog_sensor: the two calibration points must differ")
-            self._raw0[i] = raw_lo
-            self._p0[i] = p_lo
-            self._dp[i] = p_hi - p_lo
-            self._draw[i] = raw_hi - raw_lo
+            sign = 1 if raw_hi > raw_lo else -1
+            line[4 * i:4 * i + 4] = array("i", (raw_lo, p_lo, sign * (p_hi - p_lo), sign * (raw_hi - raw_lo)))
         self._samples = samples or self.samples
         self._top = top_dmmhg or OVER_RANGE
-        self.raw = [0] * n  # averaged raw value of the last read (for calibration)
 
     def read(self, out):
         """Fill out[i] with sensor i in dmmHg; returns how many were read."""
         m = self._samples
         for i in range(self.count):
-            read_u16 = self._read[i]
+            adc = self._adcs[i]
             total = 0
             for _ in range(m):
-                total += read_u16()
+                total += adc.read_u16()
             raw = total // m
-            self.raw[i] = raw
             if raw >= 65535 - _RAIL:
                 out[i] = OVER_RANGE
             elif raw <= _RAIL:
@@ -68,10 +65,7 @@ class AnalogSensor:
 
     def convert(self, i, raw):
         # Rounded integer line through the two points; |(raw - raw0) * dp| < 2**30.
-        d = self._draw[i]
-        num = (raw - self._raw0[i]) * self._dp[i]
-        half = (d if d > 0 else -d) >> 1
-        if d < 0:
-            num = -num
-            d = -d
-        return self._p0[i] + (num + half) // d
+        k = 4 * i
+        line = self._line
+        d = line[k + 3]
+        return line[k + 1] + ((raw - line[k]) * line[k + 2] + (d >> 1)) // d

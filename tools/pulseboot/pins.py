@@ -14,6 +14,7 @@ CHIPS = {
         "strapping": {0, 2, 5, 12, 15},
         "console": {1, 3},  # UART0 TX/RX: the REPL and flashing
         "adc": set(range(32, 40)),  # ADC1 only: ADC2 is unusable while Wi-Fi runs
+        "adc2": {0, 2, 4, 12, 13, 14, 15, 25, 26, 27},
         "led_ok_on_strapping": {2},  # the DevKitC's own LED: pulls low, which boot accepts
     },
     "esp32s3": {
@@ -23,6 +24,7 @@ CHIPS = {
         "strapping": {0, 3, 45, 46},
         "console": {19, 20, 43, 44},  # native USB D-/D+, UART0 TX/RX
         "adc": set(range(1, 11)),  # ADC1
+        "adc2": set(range(11, 21)),
         "led_ok_on_strapping": set(),
     },
 }
@@ -76,5 +78,7 @@ def problems(board):
         if role.startswith("button_pins") and pin in chip["input_only"] and not board.get("button_external_pull_ups"):
             found.append("%s: input-only pin has no internal pull-up; fit one and set button_external_pull_ups" % where)
         if role.startswith("sensor_adc_pins") and pin not in chip["adc"]:
-            found.append("%s: not an ADC1 pin" % where)
+            why = "an ADC2 pin, unusable while Wi-Fi runs" if pin in chip["adc2"] else "not an ADC pin"
+            found.append("%s: %s; use an ADC1 pin: %s" % (where, why, ", ".join(
+                "GPIO%d" % p for p in sorted(chip["adc"]))))
     return found
