@@ -15,7 +15,6 @@ MAX_PROGRAMS = 8
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_"
 NAME_MAX = 16
 LOWEST_MMHG = 10  # a target must stand well clear of the 3 mmHg that counts as vented
-BUILT_IN = len(programs.NAMES)  # (imported before any program is added)
 STYLES = ("gradient", "pulse", "wave")  # programs.GRADIENT, PULSE, WAVE
 # key: (least, most) in the key's unit; None: set by the board or by another key.
 TIMES_S = {"inflate_s": (1, limits.FILL_TIMEOUT_MS // 1000), "hold_s": (0, 60), "release_s": (0, 60),
@@ -49,11 +48,11 @@ def add(root, ctrl, led):
 def install(custom, ctrl=None):
     """Put (names, records) after the built-in programs, replacing any added before."""
     names, records = custom
-    programs.NAMES = programs.NAMES[:BUILT_IN] + tuple(names)
-    programs.PROGRAMS = programs.PROGRAMS[:BUILT_IN] + tuple(records)
+    programs.NAMES = programs.NAMES[:programs.BUILT_IN] + tuple(names)
+    programs.PROGRAMS = programs.PROGRAMS[:programs.BUILT_IN] + tuple(records)
     programs.COUNT = len(programs.NAMES)
     if ctrl is not None:
-        del ctrl.levels[BUILT_IN:]
+        del ctrl.levels[programs.BUILT_IN:]
         for p in records:
             ctrl.levels.append(p[programs.LEVEL_DEFAULT])
 
@@ -89,7 +88,7 @@ def parse(text, ctrl, board_name="this board"):
     try:
         install((names, records))
         for i in range(len(records)):
-            _check_hold(BUILT_IN + i, "programs[%d] (%s)" % (i, names[i]), board.chambers)
+            _check_hold(programs.BUILT_IN + i, "programs[%d] (%s)" % (i, names[i]), board.chambers)
     finally:
         programs.NAMES, programs.PROGRAMS, programs.COUNT = saved
     return names, records
@@ -150,9 +149,9 @@ def _record(item, where, board, taken):
             or [c for c in name if c not in NAME_CHARS]):
         raise ValueError("%s name: expected 1 to %d characters of a-z, 0-9, - and _, not %s"
                          % (where, NAME_MAX, _show(name)))
-    if name in programs.NAMES[:BUILT_IN] or name in taken:
+    if name in programs.NAMES[:programs.BUILT_IN] or name in taken:
         raise ValueError("%s name: %s is taken; allowed: a name other than %s" % (
-            where, name, ", ".join(programs.NAMES[:BUILT_IN] + tuple(taken))))
+            where, name, ", ".join(programs.NAMES[:programs.BUILT_IN] + tuple(taken))))
     style = item.get("style", STYLES[0])
     if style not in STYLES:
         raise ValueError("%s style: expected one of %s, not %s" % (where, ", ".join(STYLES), _show(style)))

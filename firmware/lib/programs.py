@@ -42,7 +42,8 @@ PROGRAMS = (
     # Recovery with chamber 2 (the calf) 10 mmHg higher and held 3 s longer.
     (PULSE, 700, 300, 1100, 1000, 20000, 1500, 2000, 10000, 0, 1, 100, 3000, 0, 0, 0, None),
 )
-COUNT = 5  # len(PROGRAMS), kept as a number: program_file.py adds custom programs after these
+BUILT_IN = const(5)  # the records above; program_file.py adds custom ones after them
+COUNT = 5  # len(PROGRAMS), kept as a number: it grows with custom programs
 
 
 def find(name):

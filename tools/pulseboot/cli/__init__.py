@@ -19,6 +19,7 @@ COMMANDS = {
     "plot": ("plot", "draw a saved trace (sim or bench): pulseboot plot TRACE.csv [--out FILE]"),
     "fit": ("fit", "fit the plant to a recorded session: pulseboot fit TRACE.csv --bottle-ml N --out P.json"),
     "programs": ("programs", "list therapy programs: targets and timings"),
+    "program": ("program", "check a custom program file and simulate it: pulseboot program check FILE [--board NAME]"),
     "boards": ("boards", "list board profiles: chip, chambers, valve topology, hard limit"),
     "build": ("build", "compile the firmware with mpy-cross into build/ (pulseboot build --board NAME)"),
     "flash": ("flash", "build, copy onto a board with mpremote and reset (pulseboot flash --port PORT)"),

@@ -30,6 +30,9 @@ def _sim_parser(buttons, presets, default_preset):
              f"board profile (default {fw.DEFAULT_BOARD})")
     p.option("--program", "NAME", "a program name, one of " + ", ".join(fw.programs.NAMES),
              "therapy program (default gradient)")
+    p.option("--program-file", "FILE.json", "a custom program file (README: Custom programs)",
+             "add the file's programs, checked as the device checks /programs.json (it goes on the simulated "
+             "flash); without --program the file's first one runs")
     p.option("--level", "N", "whole mmHg within the program's range (see `pulseboot programs`)",
              "pressure level in mmHg (default: the program's); one the board's sensors cannot watch "
              "runs lower, and the report says so")
@@ -194,7 +197,8 @@ def _presses(texts, duration_s, run):
 def _sim_kwargs(args, run, plant):
     """run.simulate's keyword arguments from the parsed strings; UsageError on a bad one."""
     board = choose("board", args.board, fw.board_names(), fw.DEFAULT_BOARD)
-    program = choose("program", args.program, fw.programs.NAMES, "gradient")
+    program = choose("program", args.program, fw.programs.NAMES,
+                     fw.programs.NAMES[fw.programs.BUILT_IN] if args.program_file else "gradient")
     kw = {
         "board": board,
         "program": program,
@@ -305,13 +309,32 @@ def _annotator(kw, board_def, run, label):
 
 
 def cmd_sim(argv):
-    from pulseboot import installed, plant  # the simulator loads only when a run is asked for
+    from pulseboot import plant  # the simulator loads only when a run is asked for
     from pulseboot import run
+
+    args = _sim_parser(run.BUTTONS, sorted(plant.PRESETS), plant.DEFAULT_PRESET).parse(argv)
+    if not args.program_file:
+        return _sim(args, run, plant)
+    from pulseboot import custom_programs
+
+    board = choose("board", args.board, fw.board_names(), fw.DEFAULT_BOARD)
+    try:
+        text = custom_programs.read(args.program_file)
+        custom = custom_programs.check(text, fw.load_board(board), "--program-file " + args.program_file)
+    except custom_programs.ProgramFileError as e:
+        raise UsageError(str(e)) from None
+    with custom_programs.installed(custom):
+        return _sim(args, run, plant, {custom_programs.FLASH_NAME: text})
+
+
+def _sim(args, run, plant, flash_files=None):
+    from pulseboot import installed
     from pulseboot.report.analysis import Recorder as Waves
     from pulseboot.run.vm_process import VMError
 
-    args = _sim_parser(run.BUTTONS, sorted(plant.PRESETS), plant.DEFAULT_PRESET).parse(argv)
     kw = _sim_kwargs(args, run, plant)
+    if flash_files:
+        kw["flash_files"] = flash_files
     board_def = fw.load_board(kw["board"])
     try:  # before any file is touched
         run.check_program_fits(board_def, fw.programs.find(kw["program"]))

@@ -38,7 +38,8 @@ def _program_index(program):
 
 def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, duration_s=600.0,
              plant="small-leg", seed=0, presses=None, on_tick=None, params=None, board_def=None,
-             plant_faults=(), vm="cpython", shell=None, session_min=None, on_event=None, flash_dir=None):
+             plant_faults=(), vm="cpython", shell=None, session_min=None, on_event=None, flash_dir=None,
+             flash_files=None):
     """Simulate a session; returns the summary dict (see README, `--summary`).
 
     Tests may pass `params` (plant parameters) and `board_def` (a board dict) directly.
@@ -51,6 +52,8 @@ def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, durati
     targets, a session's end: scenario.Recorder), before the row of that tick.
     `flash_dir` (device shell): the simulated board's flash is this directory, kept afterwards
     (its trip log, crash log and settings, as a board keeps them across runs).
+    `flash_files` ({name: text}, device shell) go on the board's flash beside its settings, e.g. a
+    programs.json whose programs the caller has installed here too (custom_programs.installed).
     """
     if vm not in VMS:
         raise ValueError("unknown vm %r; allowed: %s" % (vm, ", ".join(VMS)))
@@ -67,6 +70,7 @@ def simulate(board=fw.DEFAULT_BOARD, program="gradient", level_mmhg=None, durati
     level = 0 if level_mmhg is None else round(level_mmhg * 10)
     scenario = Scenario(board_def, index, level, int(duration_s * 1000), params or preset, seed, presses,
                         plant_faults, session_min, on_event)
+    scenario.flash_files = flash_files or {}
     if shell == "core":
         if vm != "cpython":
             raise ValueError("--vm micropython runs the device shell; the core shell runs in CPython "

@@ -181,7 +181,9 @@ def run(scenario, on_tick=None, vm="cpython", flash_dir=None):
     duration = scenario.duration_ms
     scenario.duration_ms = last_ms = duration - duration % lifecycle.TICK_MS
     try:
-        result = _run(scenario, on_tick, vm, flash_dir, flash_files={fw_settings_io.PATH.lstrip("/"): saved.to_json()},
+        files = {fw_settings_io.PATH.lstrip("/"): saved.to_json()}
+        files.update(getattr(scenario, "flash_files", {}))  # e.g. a custom programs.json
+        result = _run(scenario, on_tick, vm, flash_dir, flash_files=files,
                       end_ms=last_ms)
     finally:
         scenario.duration_ms = duration
