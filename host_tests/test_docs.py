@@ -101,3 +101,10 @@ def test_readme_build_and_flash_section_is_there_and_no_placeholder():
     # The HX710B range caution: full scale (2**23 counts) at the nominal scale, as hx710b.py derives it.
     assert "**%d mmHg above the sensor's own zero**" % round(2**23 / hx710b.MPS20N0040D_COUNTS_PER_MMHG) in README
     assert "not a medical device" in README
+
+
+def test_readme_program_table_is_the_one_generated_from_the_program_records():
+    from pulseboot.report import program_table
+
+    assert table_after("### Programs") == program_table.table().splitlines(), HINT
+    assert len(program_table.rows()) == fw.programs.BUILT_IN  # every built-in program has its row and its source

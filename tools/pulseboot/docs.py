@@ -1,7 +1,8 @@
 """Tables in the README that are generated from the code, so they cannot drift from it:
-the wiring of each board (from boards/*.py) and the status LED patterns (from
-firmware/lib/led.py and faults.py). host_tests/test_docs.py checks that the README holds
-every row exactly. After changing a board file or a pattern, print the tables with
+the wiring of each board (from boards/*.py), the status LED patterns (from
+firmware/lib/led.py and faults.py) and the programs (report/program_table.py).
+host_tests/test_docs.py checks that the README holds every row exactly. After changing a
+board file, a pattern or a program, print the tables with
 
     .venv/bin/python -m pulseboot.docs
 
@@ -12,6 +13,7 @@ import sys
 from . import fw, pins
 from .cli.common import os_error_line, quiet_exit_on_closed_stdout, stdout_gone
 from .fw import faults
+from .report import program_table
 
 import crashlog  # firmware/lib, importable once fw is loaded
 import led
@@ -184,6 +186,7 @@ def main():
         for name in fw.board_names():
             print("#### `%s`\n\n%s\n" % (name, wiring_table(fw.load_board(name))))
         print(led_table())
+        print("\n" + program_table.table())
         sys.stdout.flush()
     except BrokenPipeError as e:
         if stdout_gone():
