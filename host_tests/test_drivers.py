@@ -222,15 +222,14 @@ def test_boot_py_leaves_pump_off_and_every_chamber_vented(board_name, tmp_path):
     assert w.inlet_open() == [0] * board["chambers"] and w.vent_open() == [1] * board["chambers"]
 
 
-def test_a_board_the_drivers_reject_stops_main_py_safe_without_a_reset_or_a_crash_log(tmp_path):
+def test_a_board_the_drivers_reject_stops_main_py_safe_without_a_reset_or_a_crash_log(tmp_path, monkeypatch):
     # e.g. a mistyped board key: like a missing board file, no reset loop rewriting /crash.log.
-    src = (fw.FIRMWARE / "main.py").read_text()
-    line = "    board = wiring.load_board(root + wiring.BOARD_FILE)\n"
-    assert line in src, "main.py no longer loads its board with wiring.load_board(root + wiring.BOARD_FILE)"
-    main = tmp_path / "main.py"
-    main.write_text(src.replace(line, line + '    board = dict(board, sensor="hx711")\n'))
+    # main.py's start-up (startup.py) loads the board with wiring.load_board: give it a mistyped one.
+    load = wiring.load_board
+    monkeypatch.setitem(sys.modules, "wiring", wiring)
+    monkeypatch.setattr(wiring, "load_board", lambda path: dict(load(path), sensor="hx711"))
     (tmp_path / "flash").mkdir()
-    result = device_shell.run_device(fw.DEFAULT_BOARD, duration_ms=2000, main_path=main, flash_dir=tmp_path / "flash")
+    result = device_shell.run_device(fw.DEFAULT_BOARD, duration_ms=2000, flash_dir=tmp_path / "flash")
     assert result["ended"] == "returned" and result["ticks"] == 0 and result["crash_log"] == ""
     assert not (tmp_path / "flash" / "crash.log").exists()
     assert "not usable" in result["console"] and "unknown sensor 'hx711'" in result["console"]
@@ -262,6 +261,23 @@ def test_a_valve_max_on_time_that_is_not_whole_ms_is_refused_by_name(value):
     board = dict(fw.load_board("esp32s3-8ch"), inlet_max_on_ms=value)
     w = World(board)
     with fake_modules(w), pytest.raises(ValueError, match="inlet_max_on_ms must be whole ms from 0"):
+        wiring.build(w.machine, board)
+
+
+@pytest.mark.parametrize("board_name, change, expect", [
+    ("esp32-devkitc-4ch", {"sensor_counts_per_mmhg": 0}, "sensor_counts_per_mmhg must be a whole number > 0"),
+    ("esp32-devkitc-4ch", {"sensor_counts_per_mmhg": -107365}, "sensor_counts_per_mmhg must be a whole number > 0"),
+    ("esp32-devkitc-4ch", {"sensor_counts_per_mmhg": 1.07e5}, "sensor_counts_per_mmhg must be a whole number > 0"),
+    ("esp32-devkitc-4ch", {"sensor_counts_per_mmhg": (107365, 107365)}, "or one per sensor"),
+    ("esp32-devkitc-4ch", {"vent_pins": (25, 26, 27)}, "needs vent_pins, one per inlet pin"),
+    ("esp32s3-8ch", {"vent_bits": (8, 9)}, "one vent bit per inlet bit, not 2 for 8"),
+])
+def test_a_board_whose_sensors_or_valves_do_not_add_up_is_refused_by_name(board_name, change, expect):
+    # Checked once, on the board file at start-up: a scale of 0 or below would invert or break
+    # every reading, a missing vent would leave a chamber without a way to atmosphere.
+    board = dict(fw.load_board(board_name), **change)
+    w = World(fw.load_board(board_name))
+    with fake_modules(w), pytest.raises(ValueError, match=expect):
         wiring.build(w.machine, board)
 
 

@@ -42,14 +42,8 @@ class HX710B:
         self._data = [p.value for p in data_pins]
         n = len(self._data)
         self.count = n
-        if isinstance(counts_per_mmhg, int):
-            counts_per_mmhg = [counts_per_mmhg] * n
-        if len(counts_per_mmhg) != n:
-            raise ValueError("hx710b: one counts_per_mmhg per sensor")
-        for c in counts_per_mmhg:
-            if c <= 0:
-                raise ValueError("hx710b: counts_per_mmhg must be > 0")
-        self._cpm = list(counts_per_mmhg)
+        # One scale per sensor: whole counts, > 0 (wiring.py checks the board file's).
+        self._cpm = [counts_per_mmhg] * n if isinstance(counts_per_mmhg, int) else list(counts_per_mmhg)
         self._extra = (pulses or self.pulses) - 24
         self.counts = [0] * n  # signed counts of the last read (for calibration)
         self._ready = [0] * n

@@ -25,16 +25,18 @@ class ValveBank:
 
     Chamber-vent boards: valve k < chambers is inlet k, valve chambers + k is vent k.
     Shared-exhaust boards: valve k < chambers is chamber k's valve, valve chambers the exhaust.
+    energise and safe come from safe_state.py; inlet_max_ms is every chamber valve's maximum
+    on-time, vent_max_ms every other valve's (the vents, or the exhaust).
     """
 
-    def __init__(self, chambers, active, energise, safe, max_ms, shared_exhaust=False):
+    def __init__(self, chambers, active, energise, safe, inlet_max_ms, vent_max_ms, shared_exhaust=False):
         self.chambers = chambers
         self._shared = shared_exhaust
         self._on = 1 if active else 0
+        m = len(safe)
         # Packed arrays, not lists: a list spends a machine word on each entry.
         self._energise = bytearray(energise)
-        self._max = array("i", max_ms)
-        m = len(safe)
+        self._max = array("i", [inlet_max_ms] * chambers + [vent_max_ms] * (m - chambers))
         from safe_state import pin_levels  # start-up only (main.py drops safe_state)
 
         # Each valve's pin level at its safe position: what safe() writes, is_safe() checks
@@ -100,10 +102,3 @@ class ValveBank:
     def _flush(self):
         pass
 
-
-def chamber_vent_layout(n, vent_normally_open, inlet_max_ms, vent_max_ms):
-    """(energise, safe, max_ms) for n NC inlets and n vents."""
-    from safe_state import chamber_vent_valves  # start-up only (main.py drops safe_state)
-
-    energise, safe = chamber_vent_valves(n, n, vent_normally_open)
-    return energise, safe, [inlet_max_ms] * n + [vent_max_ms] * n

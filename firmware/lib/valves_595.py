@@ -1,6 +1,6 @@
 # Chamber valves behind chained 74HC595 shift registers (valves.py has the rules every
 # valve bank follows). Only boards with a valve_driver '74hc595' load this module.
-from valves import ValveBank, chamber_vent_layout
+from valves import ValveBank
 
 
 class ShiftValves(ValveBank):
@@ -13,11 +13,11 @@ class ShiftValves(ValveBank):
 
     def __init__(self, data, clock, latch, enable, inlet_bits, vent_bits, active=1, vent_normally_open=True,
                  inlet_max_ms=0, vent_max_ms=0):
-        if len(inlet_bits) != len(vent_bits):
-            raise ValueError("valves: need one vent bit per inlet bit")
-        n = len(inlet_bits)
-        layout = chamber_vent_layout(n, vent_normally_open, inlet_max_ms, vent_max_ms)
-        ValveBank.__init__(self, n, active, layout[0], layout[1], layout[2])
+        from safe_state import chamber_vent_valves  # start-up only (main.py drops safe_state)
+
+        n = len(inlet_bits)  # as many vent bits (wiring.py checks the board)
+        energise, safe = chamber_vent_valves(n, n, vent_normally_open)
+        ValveBank.__init__(self, n, active, energise, safe, inlet_max_ms, vent_max_ms)
         self._bit = list(inlet_bits) + list(vent_bits)
         top = 0
         for b in self._bit:

@@ -126,29 +126,32 @@ def _ms(board, key):
 
 def _valves(Pin, board):
     active = board.get("valve_active", 1)
-    limits = (_ms(board, "inlet_max_on_ms"), _ms(board, "vent_max_on_ms"))
+    inlet_max, vent_max = _ms(board, "inlet_max_on_ms"), _ms(board, "vent_max_on_ms")
     if board.get("valve_driver") == "74hc595":
         from valves_595 import ShiftValves
 
+        if len(board["inlet_bits"]) != len(board["vent_bits"]):
+            raise ValueError("board %s: one vent bit per inlet bit, not %d for %d" % (
+                board["name"], len(board["vent_bits"]), len(board["inlet_bits"])))
         enable = Pin(board["shift_enable_pin"], Pin.OUT, value=1)  # outputs off until a safe pattern is in
         out = [Pin(board[k], Pin.OUT, value=0) for k in ("shift_data_pin", "shift_clock_pin", "shift_latch_pin")]
         return ShiftValves(out[0], out[1], out[2], enable, board["inlet_bits"], board["vent_bits"], active,
-                           board.get("vent_normally_open", True), *limits)
-    from valves_gpio import Valves, shared_exhaust_layout
+                           board.get("vent_normally_open", True), inlet_max, vent_max)
+    from valves_gpio import Valves
 
     shared = not topology.chamber_vents(board)
-    if not shared and "vent_pins" not in board:
-        raise ValueError("board %s: topology %s needs vent_pins" % (board["name"], topology.INLET_VENT))
+    n = len(board["inlet_pins"])
+    if not shared and len(board.get("vent_pins", ())) != n:
+        raise ValueError("board %s: topology %s needs vent_pins, one per inlet pin" % (
+            board["name"], topology.INLET_VENT))
     # Each pin starts at its level in the safe state: no chamber fed or shut, not even for a moment.
     where, rest = safe_state.levels(board)
     pins = [Pin(where[k], Pin.OUT, value=rest[k]) for k in range(len(where))]
-    n = len(board["inlet_pins"])
     if shared:
-        layout = shared_exhaust_layout(n, board.get("inlet_normally_open", True),
-                                       board.get("exhaust_normally_open", True), limits[0],
-                                       _ms(board, "exhaust_max_on_ms"))
-        return Valves(pins[:n], pins[n:], active, layout=layout)
-    return Valves(pins[:n], pins[n:], active, board.get("vent_normally_open", True), *limits)
+        layout = safe_state.shared_exhaust_valves(n, board.get("inlet_normally_open", True),
+                                                  board.get("exhaust_normally_open", True))
+        return Valves(pins[:n], pins[n:], active, True, inlet_max, _ms(board, "exhaust_max_on_ms"), layout)
+    return Valves(pins[:n], pins[n:], active, board.get("vent_normally_open", True), inlet_max, vent_max)
 
 
 def _sensors(machine, board):
@@ -160,7 +163,12 @@ def _sensors(machine, board):
         # DOUT is push-pull; fit 10k pull-ups so an unplugged module reads "not ready".
         data = [Pin(p, Pin.IN) for p in board["sensor_data_pins"]]
         clock = Pin(board["sensor_clk_pin"], Pin.OUT, value=0)
-        return HX710B(clock, data, board.get("sensor_counts_per_mmhg", MPS20N0040D_COUNTS_PER_MMHG))
+        scale = board.get("sensor_counts_per_mmhg", MPS20N0040D_COUNTS_PER_MMHG)
+        each = scale if isinstance(scale, (list, tuple)) else [scale] * len(data)
+        if len(each) != len(data) or not all(isinstance(c, int) and c > 0 for c in each):
+            raise ValueError("board %s: sensor_counts_per_mmhg must be a whole number > 0, or one per sensor, not %r"
+                             % (board["name"], scale))
+        return HX710B(clock, data, scale)
     if kind == "analog":
         from analog_sensor import AnalogSensor
 

@@ -6,7 +6,7 @@ import micropython
 import safe_state
 from support import Bench, board
 from valves_595 import ShiftValves
-from valves_gpio import Valves, shared_exhaust_layout
+from valves_gpio import Valves
 
 
 class Pin:
@@ -63,7 +63,7 @@ def test_levels_match_the_shared_exhaust_driver_every_valve_open():
     where, levels = safe_state.levels(b)
     assert levels == [1, 1, 1, 0]  # normally-closed chamber valves powered open, the exhaust left open
     pins = [Pin() for _ in range(4)]
-    v = Valves(pins[:3], pins[3:], 1, layout=shared_exhaust_layout(3, False, True, 0, 0))
+    v = Valves(pins[:3], pins[3:], 1, layout=safe_state.shared_exhaust_valves(3, False, True))
     assert [p.level for p in pins] == levels and v.is_safe()
 
 
