@@ -15,8 +15,8 @@ def micropython():
     return installed.tool("micropython")  # ToolMissing fails the test with the install hint
 
 
-def run_vm(script, *args):
-    return subprocess.run([micropython(), "-X", "heapsize=" + HEAPSIZE, str(script), *args],
+def run_vm(script, *args, heapsize=HEAPSIZE):
+    return subprocess.run([micropython(), "-X", "heapsize=" + heapsize, str(script), *args],
                           check=False, capture_output=True, text=True, timeout=300)
 
 
@@ -31,11 +31,13 @@ def test_core_tests_pass_under_micropython(tmp_path):
 
 
 def test_control_tick_allocates_nothing_under_heap_lock():
-    proc = run_vm(HERE / "core" / "alloc.py")
+    # Compiled from source here (the device loads .mpy, whose start-up heap the budget test
+    # below holds), so the compiler needs room: the check is of the tick, not of the heap's size.
+    proc = run_vm(HERE / "core" / "alloc.py", heapsize="256k")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     fields = proc.stdout.split()
     figures = dict(zip(fields[::2], fields[1::2]))
-    assert int(figures["ticks"]) > 14000  # two sessions: both regulators
+    assert int(figures["ticks"]) > 30000  # two sessions (both regulators), then every program
     assert int(figures["steady_allocating_ticks"]) == 0
     assert int(figures["allocating_ticks"]) == 0
     assert int(figures["cycles"]) >= 1

@@ -90,6 +90,32 @@ def session(topology):
     return r
 
 
+# A custom program with every optional part: a boost and a clearing phase (wave style).
+CUSTOM = ('{"programs": [{"name": "every-part", "style": "wave", "level_mmhg": 40, "overlap_s": 1, '
+          '"boost_chamber": 2, "clear_chambers": 2, "clear_passes": 2, "rest_s": 5}]}')
+
+
+def every_program():
+    """Each program (the built-in ones, then a custom one) through whole cycles on the
+    vent-per-chamber board, which runs them all."""
+    import program_file
+    import programs
+
+    runs = []
+    for index in range(programs.BUILT_IN + 1):
+        r = Run("inlet+vent")
+        if index == programs.BUILT_IN:
+            program_file.install(program_file.parse(CUSTOM, r.ctrl), r.ctrl)  # (start-up work: not locked)
+        r.run(3000)  # zeroing
+        assert r.ctrl.select_program(index), programs.NAMES[index]
+        r.press(buttons.START)
+        r.run(100000)
+        assert r.ctrl.cycles >= 1 and r.ctrl.state == faults.RUNNING, programs.NAMES[index]
+        runs.append(r)
+    program_file.install(((), ()))
+    return runs
+
+
 def maintenance():
     # MODE held from power-on, a tap first (swallowed), then into maintenance mode.
     tap = Run("inlet+vent")
@@ -104,7 +130,7 @@ def maintenance():
 def main():
     # Both regulators: a sensor per chamber, and the single-sensor shared-exhaust build.
     runs = [session("inlet+vent"), session("inlet+exhaust")]
-    every = runs + maintenance()
+    every = runs + maintenance() + every_program()
     print("ticks", sum(r.ticks for r in every), "allocating_ticks", sum(r.failed for r in every),
           "steady_allocating_ticks", sum(r.steady_failed for r in every),
           "cycles", min(r.ctrl.cycles for r in runs), "state", faults.STATE_NAMES[runs[-1].ctrl.state])
