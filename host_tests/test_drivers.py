@@ -22,7 +22,7 @@ from pulseboot import docs, fw
 from pulseboot.run import device_shell
 from pulseboot.fakeboard.world import World
 from pump import Pump
-from valves_gpio import Valves
+from valves import Valves
 from valves_595 import ShiftValves
 
 NO = hx710b.NO_READING

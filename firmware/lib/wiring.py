@@ -137,7 +137,7 @@ def _valves(Pin, board):
         out = [Pin(board[k], Pin.OUT, value=0) for k in ("shift_data_pin", "shift_clock_pin", "shift_latch_pin")]
         return ShiftValves(out[0], out[1], out[2], enable, board["inlet_bits"], board["vent_bits"], active,
                            board.get("vent_normally_open", True), inlet_max, vent_max)
-    from valves_gpio import Valves
+    from valves import Valves
 
     shared = not topology.chamber_vents(board)
     n = len(board["inlet_pins"])

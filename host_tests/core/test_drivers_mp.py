@@ -13,7 +13,7 @@ from buttons_io import ButtonsIO
 from faults import FAULT, IDLE, PAUSED, RUNNING, ZEROING
 from led import Led
 from pump import Pump
-from valves_gpio import Valves
+from valves import Valves
 from valves_595 import ShiftValves
 
 

@@ -6,7 +6,7 @@ import micropython
 import safe_state
 from support import Bench, board
 from valves_595 import ShiftValves
-from valves_gpio import Valves
+from valves import Valves
 
 
 class Pin:
