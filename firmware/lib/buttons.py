@@ -27,10 +27,12 @@ class Buttons:
         self._long_sent = 0  # bitmask: long press already reported for this hold
         self.short = 0  # bitmask of short presses completed this tick
         self.long = 0  # bitmask of long presses reached this tick
+        self.ack = 0  # how the controller answered them (controller.py's _ACK_*), for the LED and buzzer
 
     def update(self, dt, raw):
         self.short = 0
         self.long = 0
+        self.ack = 0
         for i in range(self._count):
             bit = 1 << i
             pressed = self.pressed & bit

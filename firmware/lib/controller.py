@@ -19,6 +19,16 @@ _WATCH_SHIFT = const(4)  # the zeros' filter for the garment check: a sixteenth 
 # After the garment check its puffs of air are let out before the first fill (a fill that
 # starts on air left in the chamber takes less, and would set the next fill's air too low).
 _AIR_OUT_MS = const(1500)
+# How a press is answered (buttons.ack, for the tick of the press): led.py's ACKS holds what
+# each looks and sounds like, by this number. A count (the program's number, the session
+# length's step) rides above the kind: ack = kind | count << _ACK_SHIFT.
+_ACK_BEEP = const(1)  # taken: START (start, pause, resume, a fault cleared), a level step
+_ACK_END = const(2)  # a level step at the end of its range (the sensors' included); a session stopped
+_ACK_REFUSED = const(3)  # a press that does nothing in this state
+_ACK_CHIME = const(4)  # the session's time is up: it has stopped and vented
+_ACK_PROGRAM = const(5)  # a program selected (short MODE while idle); count: its number
+_ACK_SESSION = const(6)  # a session length selected (long MODE while idle); count: its step
+_ACK_SHIFT = const(4)
 # The types of what topology.assemble() builds, for the type checker only: it takes _TYPES for
 # true (tools/mypy-micropython.ini); MicroPython compiles `if 0:` away, and ignores annotations.
 _TYPES = const(0)
@@ -36,6 +46,7 @@ if _TYPES:
 
 class Controller:
     tick_ms = 25  # the shells call step() this often
+    session_steps_min = (10, 20, 30, 45, 60)  # what a long MODE press while idle steps through
     zero_timeout_ms = 15000
     # Built by topology.assemble() (start-up only code): what each attribute holds.
     chambers: int
@@ -120,7 +131,7 @@ class Controller:
         self._read(dt, readings)
         self.buttons.update(dt, raw_buttons)
         if self._mode_held_ms < 0:
-            self._ui(dt)
+            self.buttons.ack = self._ui(dt)
         elif not self.maintenance:
             # MODE held since power-on: no button acts and the outputs stay safe until it is
             # let go, or, held long enough, for good (maintenance mode). A shorter hold is
@@ -271,9 +282,11 @@ class Controller:
 
     # ---- buttons and states ------------------------------------------------------------
     def _ui(self, dt):
+        """The buttons' effect; returns the answer to this tick's presses (_ACK_*, 0: none)."""
         short = self.buttons.short
         long = self.buttons.long
         state = self.state
+        ack = _ACK_REFUSED if short | long else 0  # unless what a press asks for is done below
         if state == FAULT:
             if long & (1 << buttons.START):
                 self.limiter.clear()
@@ -282,36 +295,44 @@ class Controller:
                 else:
                     self._restart_zeroing()  # no trusted offsets (yet, or any more): measure them again
                 self.fault = faults.NONE
-            return
+                ack = _ACK_BEEP
+            return ack
         if state == ZEROING:
             if short & (1 << buttons.START):
                 self._start_pending = True  # pressed right after power-on: start once zeroed
-            return
+                ack = _ACK_BEEP
+            return ack
         if long & (1 << buttons.START):
             self._stop()
-            return
+            return _ACK_END if state != IDLE else ack
         if short & (1 << buttons.UP):
-            self._change_level(limits.LEVEL_STEP_DMMHG)
+            ack = self._change_level(limits.LEVEL_STEP_DMMHG)
         if short & (1 << buttons.DOWN):
-            self._change_level(-limits.LEVEL_STEP_DMMHG)
+            ack = self._change_level(-limits.LEVEL_STEP_DMMHG)
         if state == IDLE:
             if short & (1 << buttons.MODE):
-                self._next_program()
+                ack = self._next_program()
+            if long & (1 << buttons.MODE):
+                ack = self._next_session_length()
             if short & (1 << buttons.START):
                 self._start()
+                ack = _ACK_BEEP
         elif state == RUNNING:
             if short & (1 << buttons.START):
                 self.state = PAUSED
                 self.checking = False
                 self.scheduler.stop()  # a paused limb is never left under pressure
-                return
+                return _ACK_BEEP
             self.session_left_ms -= dt
             if self.session_left_ms <= 0:
-                self._stop()
+                self._stop()  # every chamber vented
+                ack = _ACK_CHIME
         elif state == PAUSED:
             if short & (1 << buttons.START):
                 self.state = RUNNING
                 self._begin()
+                ack = _ACK_BEEP
+        return ack
 
     def _start(self):
         self._start_pending = False
@@ -339,12 +360,29 @@ class Controller:
         self.levels[self.program] = level
         self.scheduler.set_level(self.level_in_use())
         self.limiter.relearn()  # new targets: new air to reach them
+        # The end of the range: one more step this way would change nothing the limb feels.
+        if programs.clamp_level(self.program, level + delta) == level or (delta > 0 and self.level_in_use() < level):
+            return _ACK_END
+        return _ACK_BEEP
 
     def _next_program(self):
         for step in range(1, programs.COUNT + 1):
             if self.select_program((self.program + step) % programs.COUNT):
                 self.limiter.relearn()
-                return
+                break
+        return _ACK_PROGRAM | (self.program + 1) << _ACK_SHIFT
+
+    def _next_session_length(self):
+        """The next of session_steps_min above the length now (after the last, the first); the
+        settings keeper saves it."""
+        steps = self.session_steps_min
+        i = 0
+        while i < len(steps) and steps[i] * 60000 <= self.session_ms:
+            i += 1
+        if i == len(steps):
+            i = 0
+        self.session_ms = self.session_left_ms = steps[i] * 60000
+        return _ACK_SESSION | (i + 1) << _ACK_SHIFT
 
     def _enter_fault(self, code):
         self.fault = code

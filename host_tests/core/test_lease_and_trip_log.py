@@ -106,8 +106,9 @@ class Led:
     def __init__(self):
         self.shown = None
 
-    def show(self, pattern, ms):
+    def show(self, pattern, ms, sound=0):
         self.shown = (pattern, ms)
+        self.sound = sound
 
 
 def test_a_trip_line_names_code_chamber_value_and_limit():
@@ -149,7 +150,7 @@ def test_a_trip_is_kept_in_the_bounded_trip_log_once_and_the_level_notice_is_sho
         # Zeroed with the level lowered: said and shown; zeroed at the level chosen: nothing.
         ctrl = Ctrl(fault=0, state=1, level=700, in_use=550)
         assert crashlog.note(root, 3000, ctrl, led, 0, True) == (0, False)
-        assert led.shown == (crashlog.LEVEL_LOWERED, crashlog.LEVEL_LOWERED_MS)
+        assert led.shown == (crashlog.LEVEL_LOWERED, crashlog.LEVEL_LOWERED_MS) and led.sound  # on the buzzer too
         assert crashlog.LEVEL_LOWERED_MS == 2 * sum(crashlog.LEVEL_LOWERED)
         led = Led()
         ctrl = Ctrl(fault=0, state=1, level=550, in_use=550)
