@@ -6,27 +6,22 @@
 # The host runs this same file against the simulated plant (tools/pulseboot/run/device_shell.py):
 # all hardware comes from the `machine` and `time` modules and every file path starts
 # with `root`, so fakes and a temporary directory stand in for the chip and its flash.
-import gc
 import sys
 
 import machine
 import time
 
-import limits
-from controller import Controller
-
-# Start-up (board, drivers, Controller, settings, telemetry writer): lib/startup.py.
+# Start-up (board, drivers, Controller, settings, telemetry writer): lib/wiring.py.
 # Settings (program, levels, session length): /settings.json, see lib/settings_io.py.
-CRASH_LOG = "/crash.log"
-CRASH_LOG_BYTES = 2048
-WDT_MS = limits.WDT_TIMEOUT_MS
+# The crash log and the trip log: lib/crashlog.py. (Few names at module level: this
+# module's globals stay in RAM while the loop runs.)
 
 ctrl = None  # the running Controller (the host simulator reads it)
 hw = None  # the Device
 _root = ""  # where the flash files are (the host's simulated flash: a directory)
 
 
-def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None, telemetry=None):
+def run(machine, time, hw, ctrl, wdt_ms, keeper=None, telemetry=None):
     """The control loop, one pass per tick. Returns by exception, or once the controller
     is in maintenance mode (MODE held from power-on) with the outputs safe.
     keeper: a SettingsKeeper, which writes changed settings when the loop is idle;
@@ -51,7 +46,7 @@ def run(machine, time, hw, ctrl, wdt_ms=WDT_MS, keeper=None, telemetry=None):
         if ctrl.fault != fault or (zeroing and ctrl.state):  # a trip (outputs safe already), or zeroed:
             import crashlog  # said, a trip kept in the trip log; loaded for this only (it lets itself go)
             fault, zeroing = crashlog.note(_root, ticks_diff(now, begun), ctrl, hw.led, fault, zeroing)
-        hw.led.update(dt, ctrl.state, ctrl.fault, ctrl.buttons.ack)  # the pattern, and the answer to a press
+        hw.led.update(dt, ctrl.state, ctrl.fault)
         if telemetry is not None:
             telemetry.tick(dt, ctrl)  # into a preallocated buffer: allocates nothing
         safe = hw.is_safe()
@@ -75,15 +70,18 @@ def main(root=""):
     global ctrl, hw, _root
     _root = root
     start = time.ticks_ms()
-    import startup  # start-up only (lib/startup.py): its code is let go before the loop runs
+    import gc
 
-    hw, ctrl, wdt_ms = startup.device(root, machine, time.ticks_diff, Controller)
+    import controller
+    import wiring  # start-up only: its code is let go before the loop runs
+
+    hw, ctrl, wdt_ms = wiring.start(root, machine, time.ticks_diff, controller.Controller)
     if ctrl is None:
         return  # no usable board: said, and the outputs are safe
     err = None
     try:
-        keeper, telemetry = startup.loop_parts(root, hw, ctrl, time)
-        startup = None
+        keeper, telemetry = wiring.loop_parts(root, hw, ctrl, time)
+        wiring = None
         gc.collect()
         run(machine, time, hw, ctrl, wdt_ms, keeper, telemetry)
         # Maintenance mode: the controller decides it (both shells agree), main.py only stops.
@@ -103,7 +101,7 @@ def main(root=""):
             try:
                 import crashlog  # only ever needed here
 
-                crashlog.report(root + CRASH_LOG, CRASH_LOG_BYTES, err, time.ticks_diff(time.ticks_ms(), start), ctrl)
+                crashlog.report(root, err, time.ticks_diff(time.ticks_ms(), start), ctrl)
             except Exception as e:  # the log must never stand between a crash and the reset
                 print("crash log not written:", e)
             machine.reset()

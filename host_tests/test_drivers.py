@@ -224,7 +224,7 @@ def test_boot_py_leaves_pump_off_and_every_chamber_vented(board_name, tmp_path):
 
 def test_a_board_the_drivers_reject_stops_main_py_safe_without_a_reset_or_a_crash_log(tmp_path, monkeypatch):
     # e.g. a mistyped board key: like a missing board file, no reset loop rewriting /crash.log.
-    # main.py's start-up (startup.py) loads the board with wiring.load_board: give it a mistyped one.
+    # main.py's start-up (wiring.start) loads the board with wiring.load_board: give it a mistyped one.
     load = wiring.load_board
     monkeypatch.setitem(sys.modules, "wiring", wiring)
     monkeypatch.setattr(wiring, "load_board", lambda path: dict(load(path), sensor="hx711"))

@@ -3,16 +3,21 @@
 # Each log entry is one line appended at the end, and the oldest whole lines are dropped
 # to keep the file under `limit` bytes. Only the end of an oversized file is ever read, so a
 # damaged log costs no RAM.
-def report(path, limit, err, uptime_ms, ctrl):
-    """One line in the log: uptime, the exception, and the controller's state and fault
-    (ctrl None: it was never built)."""
+CRASH_LOG = "/crash.log"  # under main.py's root, kept under CRASH_LOG_BYTES
+CRASH_LOG_BYTES = 2048
+
+
+def report(root, err, uptime_ms, ctrl):
+    """One line in root's crash log: uptime, the exception, and the controller's state and
+    fault (ctrl None: it was never built)."""
     if ctrl is not None:
         from faults import STATE_NAMES
 
         state, fault = STATE_NAMES[ctrl.state], ctrl.fault
     else:
         state, fault = "-", 0
-    append(path, "%d ms %s: %s (state %s, fault %d)" % (uptime_ms, type(err).__name__, err, state, fault), limit)
+    append(root + CRASH_LOG, "%d ms %s: %s (state %s, fault %d)" % (uptime_ms, type(err).__name__, err, state, fault),
+           CRASH_LOG_BYTES)
 
 
 def amount(v, ms):
@@ -36,7 +41,7 @@ def trip_line(uptime_ms, lim):
 
 # The LED's notice, shown once zeroed over the idle pattern (as led.py's SETTINGS_RESET, and
 # here because it is needed only here), when the level in use is below the one chosen (the
-# sensors cannot watch it with the trip margin to spare): three long flashes, twice, sounded too.
+# sensors cannot watch it with the trip margin to spare): three long flashes, twice.
 LEVEL_LOWERED = (500, 250, 500, 250, 500, 1000)
 LEVEL_LOWERED_MS = 2 * sum(LEVEL_LOWERED)
 
@@ -44,7 +49,7 @@ LEVEL_LOWERED_MS = 2 * sum(LEVEL_LOWERED)
 def lowered(ctrl, led):
     """Zeroed, the level in use is below the one chosen: one console line, and the LED's notice."""
     print("level %d lowered to %d: sensor range" % (ctrl.level // 10, ctrl.level_in_use() // 10))
-    led.show(LEVEL_LOWERED, LEVEL_LOWERED_MS, 1)
+    led.show(LEVEL_LOWERED, LEVEL_LOWERED_MS)
 
 
 # The last trips, one line each (trip_line()), oldest dropped whole past TRIP_LOG_BYTES

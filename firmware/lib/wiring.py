@@ -1,8 +1,9 @@
-# Start-up only: the board file named in /board.txt, and its drivers built from its
-# BOARD dict and the `machine` module it is given (the real one on the chip, a fake
-# backed by the simulated plant on the host). main.py drops this module, topology.py,
-# safe_state.py and the board module (startup_modules()) once the Device and the
-# Controller are built, so their code holds no RAM while the loop runs.
+# main.py's start-up, up to the control loop (start-up only): the board file named in
+# /board.txt, its drivers built from its BOARD dict and the `machine` module it is given (the
+# real one on the chip, a fake backed by the simulated plant on the host), the Controller,
+# the saved settings and the telemetry writer. start() drops this module, topology.py,
+# safe_state.py and the board module (startup_modules()) once the Device and the Controller
+# are built, and main.py lets go of it, so their code holds no RAM while the loop runs.
 #
 # Flash layout (what the flash tool writes):
 #   /boot.py, /main.py        firmware/boot.py, firmware/main.py
@@ -21,15 +22,21 @@
 #   button_active [0], button_pull_up [True] (internal pull-ups where the pin has one),
 #   button_external_pull_ups [False] (documents fitted resistors; tools/pulseboot/pins.py), button_irq [False]
 #   led_active [1], led_kind 'pin' or 'ws2812' [pin], buzzer_pin [none]
-#   wdt_timeout_ms [main.py's]
+#   wdt_timeout_ms [limits.WDT_TIMEOUT_MS]
 #   pump_timer [0]: the hardware timer (machine.Timer id) behind the pump's lease (pump.py)
+import sys
+
 import buttons
+import led
+import limits
 import safe_state
 import topology
 from buttons_io import ButtonsIO
 from device import Device
 from led import Led
 from pump import Pump
+from settings_io import PATH as SETTINGS_PATH
+from settings_io import SettingsKeeper
 
 BOARD_FILE = "/board.txt"
 CALIBRATION_FILE = "/calibration.txt"
@@ -93,7 +100,7 @@ def _calibrated(board, path):
 
 def startup_modules(board):
     """The sys.modules names only start-up uses: this module, topology.py, safe_state.py
-    and the board file. main.py drops them once the Device and the Controller are built."""
+    and the board file. start() drops them once the Device and the Controller are built."""
     return ("wiring", "topology", "safe_state", "boards." + board_module(board["name"]), "boards")
 
 
@@ -200,14 +207,63 @@ def _led(Pin, board):
         from led_pixel import Pixel
 
         # A data line, not a lamp: it idles low whatever led_active says.
-        pixel = Pixel(neopixel.NeoPixel(Pin(board["led_pin"], Pin.OUT, value=0), 1))
-        write, tint = pixel.value, pixel.tint
+        write = Pixel(neopixel.NeoPixel(Pin(board["led_pin"], Pin.OUT, value=0), 1)).value
         active = 1
     else:
         active = board.get("led_active", 1)
         pin = Pin(board["led_pin"], Pin.OUT, value=0 if active else 1)  # dark from the start
-        write, tint = pin.value, None
+        write = pin.value
     buzzer = None
     if "buzzer_pin" in board:
         buzzer = Pin(board["buzzer_pin"], Pin.OUT, value=0).value
-    return Led(write, buzzer, active, tint)
+    return Led(write, buzzer, active)
+
+
+def start(root, machine, ticks_diff, controller):
+    """(Device, Controller, watchdog timeout ms) for the board named in root's board file;
+    (None, None, 0) when the drivers or the core reject that board: said on the console,
+    the outputs left safe. controller: the Controller class (only main.py imports the core)."""
+    # Without a board nothing is driven (gate pull-downs hold every output off), so a
+    # missing or wrong board file stops here with its message, not in a reset loop.
+    board = load_board(root + BOARD_FILE)
+    hw = None
+    try:
+        hw = build(machine, board)
+        ctrl = controller(board, ticks_diff)
+    except Exception as e:
+        # A board the drivers or the core reject is no board either: boot.py left the
+        # outputs safe, a reset would only fail the same way (and rewrite the crash log).
+        if hw is not None:
+            hw.safe()
+        print("board %s not usable, control loop not started:" % board.get("name"), e)
+        return None, None, 0
+    # What only start-up needed (the board file, this module, topology.py, safe_state.py) is
+    # dropped here, so its code holds no RAM in the loop (once main.py lets go of this module).
+    for name in startup_modules(board):
+        sys.modules.pop(name, None)
+    return hw, ctrl, board.get("wdt_timeout_ms", limits.WDT_TIMEOUT_MS)
+
+
+def loop_parts(root, hw, ctrl, time):
+    """(keeper, telemetry): the settings keeper, with the saved settings restored into the
+    controller (defaults, said on the console and by the LED, when they cannot be used), and
+    the telemetry writer (None where there is no serial byte stream). time: the clock module."""
+    try:  # the programs of /programs.json join the built-in ones, before the settings name one
+        open(root + "/programs.json").close()
+        import program_file  # (it lets itself go)
+
+        program_file.add(root, ctrl, hw.led)
+    except OSError:
+        pass  # none
+    keeper = SettingsKeeper(root + SETTINGS_PATH, ctrl)
+    if keeper.restore():
+        # Defaults are running; the file stays as it is until a setting changes.
+        print("settings reset:", keeper.problem)
+        hw.led.show(led.SETTINGS_RESET, led.SETTINGS_RESET_MS)
+    # The telemetry line goes on the USB serial port (the console's byte stream), where there is one.
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:
+        return keeper, None
+    import telemetry
+
+    return keeper, telemetry.Telemetry(out.write, ctrl.chambers, time.ticks_us, time.ticks_diff)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pulseboot.report import fault_text
 
 TRIP_LOG = "trips.log"  # on the device's flash root (crashlog.TRIP_LOG without its slash)
-CRASH_LOG = "crash.log"  # main.py's CRASH_LOG
+CRASH_LOG = "crash.log"  # crashlog.CRASH_LOG without its slash
 
 _TRIP = re.compile(r"^t=(?P<t>\d+) (?P<code>[A-Z_]+) chamber=(?P<chamber>\d+|-) value=(?P<value>\S+) "
                    r"limit=(?P<limit>\S+)$")
