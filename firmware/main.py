@@ -46,7 +46,7 @@ def run(machine, time, hw, ctrl, wdt_ms, keeper=None, telemetry=None):
         if ctrl.fault != fault or (zeroing and ctrl.state):  # a trip (outputs safe already), or zeroed:
             import crashlog  # said, a trip kept in the trip log; loaded for this only (it lets itself go)
             fault, zeroing = crashlog.note(_root, ticks_diff(now, begun), ctrl, hw.led, fault, zeroing)
-        hw.led.update(dt, ctrl.state, ctrl.fault)
+        hw.led.update(dt, ctrl.state, ctrl.fault, ctrl.buttons.ack)  # the pattern, and the answer to a press
         if telemetry is not None:
             telemetry.tick(dt, ctrl)  # into a preallocated buffer: allocates nothing
         safe = hw.is_safe()

@@ -41,7 +41,7 @@ def trip_line(uptime_ms, lim):
 
 # The LED's notice, shown once zeroed over the idle pattern (as led.py's SETTINGS_RESET, and
 # here because it is needed only here), when the level in use is below the one chosen (the
-# sensors cannot watch it with the trip margin to spare): three long flashes, twice.
+# sensors cannot watch it with the trip margin to spare): three long flashes, twice, sounded too.
 LEVEL_LOWERED = (500, 250, 500, 250, 500, 1000)
 LEVEL_LOWERED_MS = 2 * sum(LEVEL_LOWERED)
 
@@ -49,7 +49,7 @@ LEVEL_LOWERED_MS = 2 * sum(LEVEL_LOWERED)
 def lowered(ctrl, led):
     """Zeroed, the level in use is below the one chosen: one console line, and the LED's notice."""
     print("level %d lowered to %d: sensor range" % (ctrl.level // 10, ctrl.level_in_use() // 10))
-    led.show(LEVEL_LOWERED, LEVEL_LOWERED_MS)
+    led.show(LEVEL_LOWERED, LEVEL_LOWERED_MS, 1)
 
 
 # The last trips, one line each (trip_line()), oldest dropped whole past TRIP_LOG_BYTES

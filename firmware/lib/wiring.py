@@ -207,16 +207,17 @@ def _led(Pin, board):
         from led_pixel import Pixel
 
         # A data line, not a lamp: it idles low whatever led_active says.
-        write = Pixel(neopixel.NeoPixel(Pin(board["led_pin"], Pin.OUT, value=0), 1)).value
+        pixel = Pixel(neopixel.NeoPixel(Pin(board["led_pin"], Pin.OUT, value=0), 1))
+        write, tint = pixel.value, pixel.tint
         active = 1
     else:
         active = board.get("led_active", 1)
         pin = Pin(board["led_pin"], Pin.OUT, value=0 if active else 1)  # dark from the start
-        write = pin.value
+        write, tint = pin.value, None
     buzzer = None
     if "buzzer_pin" in board:
         buzzer = Pin(board["buzzer_pin"], Pin.OUT, value=0).value
-    return Led(write, buzzer, active)
+    return Led(write, buzzer, active, tint)
 
 
 def start(root, machine, ticks_diff, controller):
