@@ -109,9 +109,16 @@ def main():
     def tick(firmware):
         ctrl = firmware.ctrl
         o = world.outputs
-        link.send("T %d %d %d %d %d %d %s %s %d\n" % (ctrl.state, ctrl.program, ctrl.fault, o[0], mask(o[4]),
-                                                      mask(o[5]), ints(ctrl.pressure), ints(ctrl.peak),
-                                                      ctrl.session_left_ms))
+        link.send("T %d %d %d %d %d %d %s %s %d %d %d\n" % (ctrl.state, ctrl.program, ctrl.fault, o[0], mask(o[4]),
+                                                            mask(o[5]), ints(ctrl.pressure), ints(ctrl.peak),
+                                                            ctrl.session_left_ms, world.led_on(), buzzing(firmware)))
+
+    def buzzing(firmware):
+        """The buzzer pin's level; on a board without one, what led.py sounds on it."""
+        if "buzzer_pin" in board:
+            return world.pin(board["buzzer_pin"]).level
+        hw = getattr(firmware, "hw", None)
+        return hw.led.buzz if hw is not None else 0
 
     def tail_row(code, firmware):
         ctrl = firmware.ctrl if firmware is not None else None

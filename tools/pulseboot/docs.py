@@ -15,7 +15,8 @@ from .cli.common import os_error_line, quiet_exit_on_closed_stdout, stdout_gone
 from .fw import faults
 from .report import program_table
 
-import crashlog  # firmware/lib, importable once fw is loaded
+import controller  # firmware/lib, importable once fw is loaded
+import crashlog
 import led
 import safe_state
 
@@ -143,7 +144,7 @@ LED_WORDS = (
     ("paused", "slow blink: 1 s on, 1 s off"),
 )
 SETTINGS_RESET_WORDS = ("settings reset", "one long flash then three short ones")
-LEVEL_LOWERED_WORDS = ("level lowered", "three half-second flashes")
+LEVEL_LOWERED_WORDS = ("level lowered", "three half-second flashes and beeps")
 
 
 def fault_segments(code):
@@ -180,12 +181,63 @@ def led_table():
     return "\n".join(lines)
 
 
+# The README's words for each answer to a press, by the controller's code for it (its figures
+# are led.py's ACKS): name, when, what it looks and sounds like.
+_STEPS = "/".join("%d" % m for m in controller.Controller.session_steps_min)
+ACK_WORDS = (
+    ("_ACK_BEEP", "beep", "START taken (start, pause, resume, a fault cleared, or pressed while zeroing: starts "
+     "once zeroed); an UP or DOWN step", "one short beep and flash"),
+    ("_ACK_END", "end beep", "an UP or DOWN step that reaches the end of the program's range, or of what the sensors "
+     "can watch (the level then runs lowered); a long START that stops a session", "one long beep and flash"),
+    ("_ACK_REFUSED", "refused", "a press that does nothing now: MODE during a session, a long UP or DOWN, a long "
+     "START while idle, a press while zeroing (START aside) or in a fault (long START aside)", "three fast pips"),
+    ("_ACK_CHIME", "session end", "the session's time is up (`session_min`): it has stopped and every chamber vented",
+     "a chime: two short beeps and a long one"),
+    ("_ACK_PROGRAM", "program N", "short MODE while idle selected program N (its place in `pulseboot programs`, from "
+     "1); a WS2812 shows it in the program's own colour", "N short blinks and beeps"),
+    ("_ACK_SESSION", "session length", "long MODE while idle stepped the session length through %s min: N is its "
+     "place (10 min: 1)" % _STEPS, "N long blinks and beeps"),
+)
+_COUNTED = ("_ACK_PROGRAM", "_ACK_SESSION")
+
+
+def ack_segments(code):
+    """The on/off pairs in ms of the answer with this code, as led.py plays it (a counted
+    answer's first pair once), trailing empty pairs left out."""
+    at = code * led.ACK_STRIDE
+    seg = [b * 10 for b in led.ACKS[at:at + led.ACK_STRIDE]]
+    while seg and not seg[-2] and not seg[-1]:
+        del seg[-2:]
+    return tuple(seg)
+
+
+def ack_rows():
+    """(answer, when, looks and sounds like, ms) for every answer to a press."""
+    rows = []
+    for name, answer, when, what in ACK_WORDS:
+        seg = ack_segments(getattr(controller, name))
+        if name in _COUNTED:
+            timing = "on %d, off %d (xN); on %d, off %d" % seg
+        else:
+            timing = _timing(seg)
+        rows.append((answer, when, what, timing))
+    return rows
+
+
+def ack_table():
+    lines = ["| answer | when | LED and buzzer | on/off ms, once |", "| --- | --- | --- | --- |"]
+    lines += [markdown_row(r) for r in ack_rows()]
+    return "\n".join(lines)
+
+
 def main():
     """Print the tables; `| head` and a full disk end it with no traceback (exit 1)."""
     try:
         for name in fw.board_names():
             print("#### `%s`\n\n%s\n" % (name, wiring_table(fw.load_board(name))))
         print(led_table())
+        print()
+        print(ack_table())
         print("\n" + program_table.table())
         sys.stdout.flush()
     except BrokenPipeError as e:

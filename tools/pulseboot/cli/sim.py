@@ -279,7 +279,7 @@ def _check_outputs(args, chambers, kw):
 
 def _fan_out(plain, annotated, annotate):
     """One on_tick for every consumer: `plain` ones take the row, `annotated` ones the row,
-    the buttons held and the events of that tick (report.events.Annotator)."""
+    the buttons held, the events of that tick and the (led, buzzer) pair (report.events.Annotator)."""
     if not annotated:
         if len(plain) < 2:
             return plain[0] if plain else None
@@ -290,7 +290,7 @@ def _fan_out(plain, annotated, annotate):
         if annotated:
             buttons, items = annotate(row[0])
             for consumer in annotated:
-                consumer(row, buttons, items)
+                consumer(row, buttons, items, annotate.indicators)
 
     return on_tick
 

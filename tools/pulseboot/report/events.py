@@ -1,4 +1,5 @@
-"""The trace's last two columns (trace format 2): `buttons` and `events`.
+"""The trace's `buttons` and `events` columns (trace format 2), and the (led, buzzer) pair of
+its last two (format 3), which the simulator reports as an event.
 
 `buttons` is the bitmask of the buttons held during the tick, bit i for the firmware's
 buttons.NAMES[i] (start, mode, up, down: 1, 2, 4, 8), or empty when not recorded.
@@ -60,15 +61,20 @@ class Annotator:
     scenario.button_spans) and the events due. `first` are the items of the first row
     (board, plant, ...); `timed` are Events placed on the first row at or after their time
     (the injected faults: injected at the first tick at or after it); note() takes the
-    simulator's on_event, which comes just before the row of its tick."""
+    simulator's on_event, which comes just before the row of its tick. `indicators` is
+    (led, buzzer) as the last "indicators" event left them: the trace's led and buzzer columns."""
 
     def __init__(self, spans=(), first=(), timed=()):
         self._spans = list(spans)
         self._first = [item(k, v) for k, v in first]
         self._timed = sorted(timed)
         self._notes = []
+        self.indicators = (0, 0)
 
     def note(self, t_ms, key, value):
+        if key == "indicators":
+            self.indicators = value  # columns of their own, not an event
+            return
         self._notes.append(item(key, value))
 
     def __call__(self, t_ms):

@@ -55,7 +55,7 @@ class Recorder:
         self._n = 0
         self._fault_now = ""
 
-    def __call__(self, row, buttons=None, items=()):
+    def __call__(self, row, buttons=None, items=(), _indicators=None):
         t_ms, state, _program, fault, pump, p, s, inl, out = row
         if self.true is None:
             self.true = p is not None and (not p or p[0] is not None)

@@ -1,12 +1,15 @@
 """CSV trace of a session: one row per control tick (a simulated run, or a bench session
 recorded from the device, which may have a row every few ticks).
 
-Columns (format 2): t_ms,state,program,fault,pump,p1..pN,s1..sN,in1..inN,out1..outN,buttons,events
+Columns (format 3): t_ms,state,program,fault,pump,p1..pN,s1..sN,in1..inN,out1..outN,buttons,events,led,buzzer
 (p: the plant's true gauge pressure, s: the firmware's belief, both mmHg; in/out: 1 when a
 chamber is open to the pump side / to atmosphere; chamber 1 is the most distal; buttons and
-events: see events.py). Format 1 had no buttons and events columns; columns are only ever
-added at the end, so a reader that goes by name or by position reads every format. A bench
-trace leaves the p cells (and buttons, when not recorded) empty.
+events: see events.py; led and buzzer: 1 while the status LED is lit / the buzzer sounds at
+the end of the tick, what led.py plays for the state, a fault or the answer to a press; a
+board with no buzzer pin shows what one there would sound). Format 1 had no buttons and
+events columns, format 2 no led and buzzer; columns are only ever added at the end, so a
+reader that goes by name or by position reads every format. A bench trace leaves the p
+cells (and buttons, led and buzzer, when not recorded) empty.
 
 A 30-minute run is 72,000 rows, so each row is one `%` format with a string built once,
 written through a large buffer.
@@ -14,8 +17,9 @@ written through a large buffer.
 import csv
 
 FIXED = ("t_ms", "state", "program", "fault", "pump")
-EXTRA = ("buttons", "events")  # format 2
-FORMAT = 2
+EXTRA = ("buttons", "events", "led", "buzzer")  # format 2 added buttons and events, format 3 led and buzzer
+FORMAT = 3
+INDICATORS = ("led", "buzzer")  # columns a format 2 (or older) trace does not have
 
 
 class TraceError(ValueError):
@@ -38,7 +42,7 @@ def columns(chambers):
 def _row_format(chambers):
     return ("%d,%s,%s,%s,%d,"
             + ",".join(["%.2f"] * chambers + ["%.1f"] * chambers + ["%d"] * (2 * chambers))
-            + ",%s,%s\n")
+            + ",%s,%s,%s,%s\n")
 
 
 def expected_bytes(chambers, duration_ms, program, tick_ms=25):
@@ -47,14 +51,14 @@ def expected_bytes(chambers, duration_ms, program, tick_ms=25):
     little more than the average row (idle and vented rows are shorter)."""
     rows = duration_ms // tick_ms + 1
     row = _row_format(chambers) % (duration_ms, "RUNNING", program, "", 100, *[10.0] * (2 * chambers),
-                                   *[0] * (2 * chambers), 0, "")
+                                   *[0] * (2 * chambers), 0, "", 1, 1)
     return len(",".join(columns(chambers))) + 1 + rows * len(row), rows
 
 
 class TraceWriter:
     """Callable as sim.run's on_tick; writes the header at once, a row per call. buttons (a
-    bitmask, None: not recorded) and events (`key=value` items, events.item) are the two
-    last columns."""
+    bitmask, None: not recorded), events (`key=value` items, events.item) and indicators
+    ((led, buzzer), None: not recorded) are the last columns."""
 
     def __init__(self, path, chambers, buffering=1 << 20):
         self.chambers = chambers
@@ -67,15 +71,16 @@ class TraceWriter:
         self._write = self._file.write
         self.rows = 0
 
-    def __call__(self, row, buttons=None, events=()):
+    def __call__(self, row, buttons=None, events=(), indicators=None):
         """row: (t_ms, state, program, fault, pump, p, s, inlet, vent) as scenario.Recorder
         gives it, p None for a bench row (its cells are left empty)."""
         t_ms, state, program, fault, pump, p, s, inl, out = row
         fmt = self._fmt
         if p is None:
             fmt, p = self._no_p, self._blank
+        led, buzzer = ("", "") if indicators is None else indicators
         self._write(fmt % (t_ms, state, program, fault, pump, *p, *s, *inl, *out,
-                           "" if buttons is None else buttons, ";".join(events)))
+                           "" if buttons is None else buttons, ";".join(events), led, buzzer))
         self.rows += 1
 
     def close(self):
@@ -89,7 +94,7 @@ class TraceWriter:
 
 
 def _kind(name):
-    if name in ("t_ms", "pump", "buttons") or name.startswith(("in", "out")):
+    if name in ("t_ms", "pump", "buttons", "led", "buzzer") or name.startswith(("in", "out")):
         return int
     if name[0] in "ps" and name[1:].isdigit():
         return float
@@ -116,8 +121,9 @@ def chambers_of(header):
 
 def read_trace(path):
     """The trace as a dict column name -> list, in header order, values typed (int for t_ms,
-    pump, in*, out*, buttons; float for p*, s*; str otherwise); an empty number cell (a bench
-    trace's p, an unrecorded buttons) is None. Reads format 1 (no buttons, events) too.
+    pump, in*, out*, buttons, led, buzzer; float for p*, s*; str otherwise); an empty number
+    cell (a bench trace's p, an unrecorded buttons) is None. Reads formats 1 (no buttons,
+    events) and 2 (no led, buzzer) too: the columns it has.
     TraceError (one line: the line and column at fault) for an empty file, a header that is
     not a trace's, a row of the wrong width, a number that is not one, or no rows at all."""
     with open(path, newline="") as f:

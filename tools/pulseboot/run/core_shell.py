@@ -12,6 +12,7 @@ from pulseboot.plant import analog
 from pulseboot.run.scenario import Recorder, final_state, inject_due
 
 import controller as fw_controller  # firmware/lib, importable once fw is loaded
+import led as fw_led
 import topology as fw_topology
 
 
@@ -23,6 +24,7 @@ def run(scenario, on_tick=None):
                                     session_min=scenario.session_min)
     read_sensors = analog.core_reader(board_def, plant) or plant.read_sensors  # through the analog driver
     rec = Recorder(plant, ctrl.chambers, on_tick, scenario.on_event)
+    led = fw_led.Led(_ignore)  # played as main.py plays it; rec reads its level and buzz
     clock = VirtualClock()
     n = ctrl.chambers
     readings = [0] * plant.sensors
@@ -47,8 +49,9 @@ def run(scenario, on_tick=None):
         if repl:
             rec.row(t, "REPL", ctrl.program, ctrl.fault, ctrl.pump, ctrl.pressure, ctrl.inlet, ctrl.vent)
         else:
+            led.update(tick if t else 0, ctrl.state, ctrl.fault, ctrl.buttons.ack)
             rec.tick(t, ctrl.state, ctrl.program, ctrl.fault, ctrl.pump, ctrl.pressure, ctrl.peak, ctrl.inlet,
-                     ctrl.vent, ctrl.session_left_ms)
+                     ctrl.vent, ctrl.session_left_ms, led.level, led.buzz)
         if shared_exhaust:
             exhaust = fw_topology.exhaust_valves(ctrl.inlet, ctrl.vent, valve_open)
             plant.step(tick, ctrl.pump, valve_open, ctrl.vent, exhaust)
@@ -57,3 +60,7 @@ def run(scenario, on_tick=None):
         clock.advance(tick)
         t += tick
     return rec, final_state(ctrl), t - tick
+
+
+def _ignore(_level):
+    """The core shell's LED pin: rec reads the Led's own level."""

@@ -125,11 +125,20 @@ def _run_here(job, rec):
         if not pending:
             world.on_advance = None
 
+    buzzer_pin = world.pin(board["buzzer_pin"]) if "buzzer_pin" in board else None
+
+    def buzzing(main):
+        """The buzzer pin's level; on a board without one, what led.py sounds on it."""
+        if buzzer_pin is not None:
+            return buzzer_pin.level
+        hw = getattr(main, "hw", None) if main is not None else None
+        return hw.led.buzz if hw is not None else 0
+
     def tick(main):
         ctrl = main.ctrl
         out = world.outputs
         rec.tick(clock.elapsed_ms, ctrl.state, ctrl.program, ctrl.fault, pump_percent(out[0]), ctrl.pressure,
-                 ctrl.peak, out[4], out[5], ctrl.session_left_ms)
+                 ctrl.peak, out[4], out[5], ctrl.session_left_ms, world.led_on(), buzzing(main))
 
     def tail(code, main):
         ctrl = main.ctrl if main is not None else None

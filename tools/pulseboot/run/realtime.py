@@ -238,9 +238,9 @@ class DeviceTwin:
         if self.buzzer_fitted:
             buzzer = world.pin(self.board["buzzer_pin"]).level == 1
         else:
-            # No buzzer on this board: what one on buzzer_pin would do. led.py sounds it with
-            # the LED's level in FAULT only.
-            buzzer = bool(led and ctrl is not None and ctrl.state == fw.faults.FAULT and ended is None)
+            # No buzzer on this board: what one on buzzer_pin would do, as led.py drives it.
+            hw = getattr(main, "hw", None) if main is not None else None
+            buzzer = bool(hw is not None and hw.led.buzz and ended is None)
         if led and not self._led_was:
             self._flashes += 1
         if buzzer and not self._buzzer_was:

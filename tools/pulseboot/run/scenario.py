@@ -155,7 +155,9 @@ class Recorder:
     and it keeps what the summary needs: the faults as they latched, the last wave's
     targets and where each session ended and why. on_event, if given, hears of the last two
     as they happen, before that tick's row: on_event(t_ms, "targets", [mmHg per chamber]) when
-    a wave's targets change, on_event(t_ms, "end", reason) when a session ends."""
+    a wave's targets change, on_event(t_ms, "end", reason) when a session ends, and
+    on_event(t_ms, "indicators", (led, buzzer)) when the status LED or the buzzer turns on or
+    off (1 = lit / sounding; the trace's led and buzzer columns)."""
 
     def __init__(self, plant, chambers, on_tick=None, on_event=None):
         self.plant = plant
@@ -171,11 +173,14 @@ class Recorder:
         self._states = fw.faults.STATE_NAMES
         self._programs = fw.programs.NAMES
         self._fault_names = fw.faults.NAMES
+        self.indicators = (0, 0)  # (led, buzzer) now
 
-    def tick(self, t, state, program, fault, pump, pressure, peak, inlet, vent, session_left_ms=1):
+    def tick(self, t, state, program, fault, pump, pressure, peak, inlet, vent, session_left_ms=1, led=0, buzzer=0):
         """One control tick: indices, pump duty in whole %, belief in dmmHg, valve lists,
-        and the controller's session_left_ms (<= 0: the session's time is up)."""
+        the controller's session_left_ms (<= 0: the session's time is up), and whether the
+        status LED is lit and the buzzer sounding at the end of the tick."""
         self.ticks += 1
+        self.light(t, led, buzzer)
         if state != self._state:
             self._state_changed(t, state, session_left_ms)
         if fault != self._fault:
@@ -188,6 +193,14 @@ class Recorder:
             self.targets[:] = peak
         if self.on_tick is not None:
             self.row(t, self._states[state], program, fault, pump, pressure, inlet, vent)
+
+    def light(self, t, led, buzzer):
+        """The status LED and the buzzer at t (also for a row with no controller tick)."""
+        now = (1 if led else 0, 1 if buzzer else 0)
+        if now != self.indicators:
+            self.indicators = now
+            if self.on_event is not None:
+                self.on_event(t, "indicators", now)
 
     def _state_changed(self, t, state, session_left_ms):
         faults = fw.faults

@@ -11,9 +11,10 @@ contents) is drawn here from the seed and sent, so both interpreters meet the sa
 Protocol (text; the VM writes lines on its stderr, its stdout is the firmware's console):
   host -> VM, first line: JSON {root, board, main, boot, spans, phases, shift, readings,
                                 stop_ms, tail_ms, end_ms}
-  VM -> host: "T state program fault u16 fed vented P1..PN K1..KN S"  a control tick
+  VM -> host: "T state program fault u16 fed vented P1..PN K1..KN S L B"  a control tick
               (indices; u16 the pump's duty_u16; fed/vented bit masks, chamber 1 = bit 0;
-              P the belief, K the wave's peak targets, dmmHg; S the session's ms left)
+              P the belief, K the wave's peak targets, dmmHg; S the session's ms left;
+              L the status LED lit, B the buzzer sounding: 1 or 0)
               "X code program fault u16 fed vented [P1..PN]"       a row after a reset
               (code 0) or after main() returned (code 1); program -1: no controller
               "A ms u16 inlet vent exhaust"    run the plant ms (masks as the plant takes them);
@@ -141,7 +142,7 @@ class _Link:
                 elif kind == b"T":
                     v = list(map(int, f[1:]))
                     rec.tick(t, v[0], v[1], v[2], pump_percent(v[3]), v[6:6 + n], v[6 + n:6 + 2 * n],
-                             masks[v[4]], masks[v[5]], v[6 + 2 * n])
+                             masks[v[4]], masks[v[5]], v[6 + 2 * n], v[7 + 2 * n], v[8 + 2 * n])
                 elif kind == b"X":
                     v = list(map(int, f[2:]))
                     state = "RESET" if f[1] == b"0" else "REPL"
