@@ -188,3 +188,19 @@ def test_a_format_2_trace_without_led_and_buzzer_still_reads(tmp_path):
     old.write_text("\n".join(line.rsplit(",", 2)[0] for line in lines) + "\n")
     again = read_trace(old)
     assert "led" not in again and again["t_ms"] == cols["t_ms"] and again["events"] == cols["events"]
+
+
+def test_an_answer_waits_for_the_settings_reset_notice_and_then_plays():
+    lamp = fw_led.Led(lambda _v: None)
+    lamp.show(fw_led.SETTINGS_RESET, fw_led.SETTINGS_RESET_MS)
+    lamp.update(0, fw.faults.IDLE, 0)
+    lamp.update(TICK, fw.faults.IDLE, 0, fw_controller._ACK_BEEP)  # a press during the notice
+    levels = [lamp.level]
+    for _ in range(fw_led.SETTINGS_RESET_MS // TICK - 2):
+        lamp.update(TICK, fw.faults.IDLE, 0)
+        levels.append(lamp.level)
+        assert not lamp.buzz  # the notice is silent, and no answer sounds over it
+    assert levels[:fw_led.SETTINGS_RESET[0] // TICK - 1] == [1] * (fw_led.SETTINGS_RESET[0] // TICK - 1)
+    lamp.update(TICK, fw.faults.IDLE, 0)
+    lamp.update(TICK, fw.faults.IDLE, 0, fw_controller._ACK_END)  # once it is over, presses answer again
+    assert lamp.buzz and lamp.level

@@ -236,7 +236,8 @@ def test_trace_columns_and_one_row_per_tick(capsys, tmp_path):
     n = range(1, 9)
     assert header.split(",") == (["t_ms", "state", "program", "fault", "pump"]
                                  + [f"p{i}" for i in n] + [f"s{i}" for i in n]
-                                 + [f"in{i}" for i in n] + [f"out{i}" for i in n] + ["buttons", "events"])
+                                 + [f"in{i}" for i in n] + [f"out{i}" for i in n]
+                                 + ["buttons", "events", "led", "buzzer"])
     cells = first.split(",")
     assert all(len(c.split(".")[1]) == 2 for c in cells[5:13])  # p: two decimals
     assert all(len(c.split(".")[1]) == 1 for c in cells[13:21])  # s: one decimal
@@ -278,16 +279,17 @@ def test_trace_writer_format(tmp_path):
     with TraceWriter(path, 2) as w:
         w((25, "RUNNING", "recovery", "", 80, [12.345, 0.0], [12.26, -0.04], [1, 0], [0, 1]))
         w((50, "FAULT", "recovery", "HARD_LIMIT", 0, [1.0, 2.0], [1.0, 2.0], [0, 0], [1, 1]), 4,
-          ["inject=leak:2", "end=fault"])
+          ["inject=leak:2", "end=fault"], (1, 1))
     assert path.read_text().splitlines() == [
         ",".join(columns(2)),
-        "25,RUNNING,recovery,,80,12.35,0.00,12.3,-0.0,1,0,0,1,,",
-        "50,FAULT,recovery,HARD_LIMIT,0,1.00,2.00,1.0,2.0,0,0,1,1,4,inject=leak:2;end=fault",
+        "25,RUNNING,recovery,,80,12.35,0.00,12.3,-0.0,1,0,0,1,,,,",
+        "50,FAULT,recovery,HARD_LIMIT,0,1.00,2.00,1.0,2.0,0,0,1,1,4,inject=leak:2;end=fault,1,1",
     ]
     trace = read_trace(path)
     assert trace["fault"] == ["", "HARD_LIMIT"]
     assert trace["p1"] == [12.35, 1.0]
     assert trace["buttons"] == [None, 4] and trace["events"] == ["", "inject=leak:2;end=fault"]
+    assert trace["led"] == [None, 1] and trace["buzzer"] == [None, 1]
 
 
 # ---- --press -----------------------------------------------------------------------

@@ -100,7 +100,7 @@ def test_a_bench_trace_is_drawn_from_its_believed_pressures(capsys, session, tmp
 
 
 def test_a_format_1_trace_is_read_and_drawn(capsys, session, tmp_path):
-    _rewrite(session / "run.csv", tmp_path / "v1.csv", lambda rows: [r[:-2] for r in rows])
+    _rewrite(session / "run.csv", tmp_path / "v1.csv", lambda rows: [r[:-4] for r in rows])
     t = read_trace(tmp_path / "v1.csv")
     assert "buttons" not in t and "events" not in t and list(t)[:5] == list(FIXED)
     code, _, _ = run(capsys, "plot", tmp_path / "v1.csv", "--out", tmp_path / "v1.svg")

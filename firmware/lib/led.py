@@ -44,6 +44,7 @@ _SETTINGS_RESET_REPEAT = const(2)
 _ACK_PROGRAM = const(5)  # controller.py's ack codes: the one whose count is a program's number,
 _ACK_SHIFT = const(4)  # and where a count starts (ack = kind | count << _ACK_SHIFT)
 _ACK_KIND = const(15)  # the bits below it
+_SOUND = const(16)  # a show() notice that sounds: none of an ack's kind bits
 
 
 def period(segments, count=1):
@@ -78,7 +79,7 @@ class Led:
         self._count = 1  # times the pattern's first pair is played
         self._notice = self._seg
         self._notice_ms = 0
-        self._voice = 0  # how the notice plays: 0 silent, else the ack it answers (it sounds)
+        self._voice = 0  # how the notice plays: the ack it answers, or _SOUND (show()'s), or 0: silent
         self._ack = [0] * ACK_STRIDE  # the answer playing, in ms (filled from ACKS: no allocation)
         self.level = 0  # 1 = lit
         self.buzz = 0  # 1 = sounding
@@ -88,20 +89,23 @@ class Led:
 
     def show(self, segments, ms, sound=0):
         """Play `segments` (on/off pairs, repeating) for `ms` from the next update, over the
-        state's pattern, on the buzzer too if `sound`; a fault that begins ends it at once."""
+        state's pattern, on the buzzer too if `sound`; a fault that begins ends it at once.
+        The answers to presses wait for it: it says something rarer (settings reset, level
+        lowered), for a few seconds."""
         self._notice = segments
         self._notice_ms = ms
-        self._voice = sound
+        self._voice = _SOUND if sound else 0
         self._state = -1  # from its beginning, even over another notice
 
     def update(self, dt, state, fault, ack=0):
         """Once per tick, after the controller's step; ack: its answer to a press, if any."""
-        if ack:
+        if ack and (self._notice_ms <= 0 or self._voice & _ACK_KIND):  # (a show() notice plays on)
             seg = self._ack
             at = (ack & _ACK_KIND) * ACK_STRIDE
             for i in range(ACK_STRIDE):
                 seg[i] = ACKS[at + i] * 10
-            self.show(seg, period(seg, (ack >> _ACK_SHIFT) or 1), ack)
+            self.show(seg, period(seg, (ack >> _ACK_SHIFT) or 1))
+            self._voice = ack
         elif fault != self._fault and state == FAULT:
             self._notice_ms = 0  # a fault that begins ends the notice
         shown = state
@@ -119,7 +123,7 @@ class Led:
                 self._count = fault if fault > 0 else 1
             elif shown == _NOTICE:
                 self._seg = self._notice
-                self._count = (self._voice >> _ACK_SHIFT) or 1
+                self._count = (self._voice & _ACK_KIND and self._voice >> _ACK_SHIFT) or 1
                 if self._voice & _ACK_KIND == _ACK_PROGRAM:
                     hue = (self._voice >> _ACK_SHIFT) - 1
             else:
