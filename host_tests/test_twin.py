@@ -171,9 +171,10 @@ def test_keys_start_pause_resume_stop_mode_and_level_as_a_user_sees_them():
             assert "Program gradient" in state() and "Level 45 mmHg" in view.line("level")
             assert "Session 30:00" in view.line("session")
 
-            await pilot.press("m")  # MODE in IDLE: the next program
-            await _until(app, lambda: "Program recovery" in state(), "program recovery after MODE", 1)
-            await pilot.press("m")
+            for name in ("recovery", "wave", "lymph", "boost"):  # MODE in IDLE: the next program
+                await pilot.press("m")
+                await _until(app, lambda name=name: "Program %s" % name in state(), "program %s after MODE" % name, 1)
+            await pilot.press("m")  # after the fifth, the first again
             await _until(app, lambda: "Program gradient" in state(), "program gradient after MODE again", 1)
 
             await pilot.press("u")  # UP: +5 mmHg
@@ -205,7 +206,10 @@ def test_keys_start_pause_resume_stop_mode_and_level_as_a_user_sees_them():
             await pilot.press("S")  # a long press stops the session
             await _until(app, lambda: "held: START" in view.line("message"), "START held", 1)
             await _until(app, lambda: "IDLE" in state(), "IDLE after a long START", 3)
-            assert "Session 30:00" in view.line("session") and "quiet" in view.line("buzzer")
+            assert "Session 30:00" in view.line("session") and "BEEP" in view.line("buzzer")
+            # a stopped session is answered with one long beep (400 ms), then the buzzer is quiet
+            await _until(app, lambda: "quiet" in view.line("buzzer"), "the buzzer quiet after the stop's beep", 1)
+            assert "IDLE" in state() and "Session 30:00" in view.line("session")
 
             await pilot.press("q")
         assert app.twin.ended == "stopped" and app.twin.outputs_safe()
