@@ -26,8 +26,9 @@ CORE = {"controller", "scheduler", "regulator", "regulator_manifold", "limiter",
 LEAVES = {"faults", "limits", "safe_state"}
 # Drivers: one part each, handed a pin or a callable; device.py bundles them for main.py.
 DRIVERS = {"analog_sensor", "buttons_io", "device", "hx710b", "led", "led_pixel", "pump", "valves", "valves_595"}
-# The shell's helpers: start-up (wiring), the settings file, the crash log, the telemetry line.
-SHELL = {"wiring", "settings", "settings_io", "crashlog", "telemetry"}
+# The shell's helpers: start-up (wiring, the custom programs file), the settings file, the crash
+# log, the telemetry line.
+SHELL = {"wiring", "program_file", "settings", "settings_io", "crashlog", "telemetry"}
 # What the core and the leaves may take from the interpreter: no I/O, no clock. (sys: only its
 # modules table, for the controller to let the garment check's code go once the check is over.)
 PURE = {"micropython", "array", "sys"}

@@ -25,9 +25,9 @@ KEYS = ("name", "style", "level_mmhg", "level_range_mmhg", "proximal_pct", "targ
         "clear_chambers", "clear_hold_s", "clear_passes")
 
 
-def add(root, ctrl, led):
+def add(root, ctrl, status):
     """Read root + PATH and add its programs for ctrl's board. A refused file is said on the
-    console and by the LED (led: the Device's); a missing one is no programs to add."""
+    console and by the LED (status: the Device's Led); a missing one is no programs to add."""
     import sys
 
     sys.modules.pop("program_file", None)  # start-up only: gone once the caller lets go of it
@@ -40,9 +40,9 @@ def add(root, ctrl, led):
         install(parse(text, ctrl), ctrl)
     except ValueError as e:
         print("programs.json not used, built-in programs run:", e)
-        import led as patterns
+        import led
 
-        led.show(patterns.SETTINGS_RESET, patterns.SETTINGS_RESET_MS)
+        status.show(led.SETTINGS_RESET, led.SETTINGS_RESET_MS)
 
 
 def install(custom, ctrl=None):
