@@ -211,3 +211,21 @@ def test_the_listing_names_what_the_build_made_and_the_bundle_excludes_the_stamp
     made = json.loads((out / build.STAMP).read_text())["files"]
     assert build.bundle_bytes(out) == sum((out / f).stat().st_size for f in made)
     assert f"{len(made)} files, {build.bundle_bytes(out)} bytes" in text
+
+
+def test_line_numbers_are_left_out_unless_asked_for_and_a_traceback_still_names_the_function(capsys, tmp_path):
+    import subprocess
+
+    from pulseboot import installed
+
+    assert run(capsys, "build", "--out", tmp_path / "lean")[0] == 0
+    assert run(capsys, "build", "--out", tmp_path / "lines", "--line-numbers")[0] == 0
+    lean = sum(p.stat().st_size for p in (tmp_path / "lean" / "lib").glob("*.mpy"))
+    lines = sum(p.stat().st_size for p in (tmp_path / "lines" / "lib").glob("*.mpy"))
+    assert lean < lines * 0.95  # the line tables are a good share of the bytecode
+    # A fault raised inside a lean module: the traceback names the file and the function.
+    script = ("import sys; sys.path.insert(0, %r)\nimport programs\nprograms.clamp_level(99, 0)\n"
+              % str(tmp_path / "lean" / "lib"))
+    proc = subprocess.run([installed.tool("micropython"), "-c", script], capture_output=True, text=True)
+    said = proc.stdout + proc.stderr
+    assert 'File "lib/programs.mpy"' in said and "in clamp_level" in said and "IndexError" in said, said

@@ -80,7 +80,7 @@ def shell_line(argv):
     return " ".join(shlex.quote(a) for a in argv)
 
 
-def flash(port, board_name, dry_run=False, out_dir=None, echo=print):
+def flash(port, board_name, dry_run=False, out_dir=None, echo=print, line_numbers=False):
     """Build and copy onto the board at port; with dry_run, build and echo the commands only.
 
     out_dir: where the build goes (kept). None: build/ for a dry run (kept, so the commands
@@ -89,7 +89,7 @@ def flash(port, board_name, dry_run=False, out_dir=None, echo=print):
     if problem and not dry_run:
         raise PortMissing(problem)
     if dry_run:
-        out = build.build(board_name, out_dir or build.DEFAULT_OUT)
+        out = build.build(board_name, out_dir or build.DEFAULT_OUT, line_numbers=line_numbers)
         echo("# build kept in %s; the first two commands fail harmlessly on a board without main.py or /lib"
              % os.path.abspath(out))
         steps = commands(port, out)
@@ -98,12 +98,12 @@ def flash(port, board_name, dry_run=False, out_dir=None, echo=print):
         return steps
     if out_dir is None:
         with tempfile.TemporaryDirectory(prefix="pulseboot-flash-") as tmp:
-            return _flash(port, board_name, tmp, echo)
-    return _flash(port, board_name, out_dir, echo)
+            return _flash(port, board_name, tmp, echo, line_numbers)
+    return _flash(port, board_name, out_dir, echo, line_numbers)
 
 
-def _flash(port, board_name, out_dir, echo):
-    out = build.build(board_name, out_dir)
+def _flash(port, board_name, out_dir, echo, line_numbers=False):
+    out = build.build(board_name, out_dir, line_numbers=line_numbers)
     steps = commands(port, out)
     for i, argv in enumerate(steps):
         echo(shell_line(argv))

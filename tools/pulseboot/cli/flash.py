@@ -14,6 +14,7 @@ def cmd_flash(argv):
              "build into DIR and keep it, as `pulseboot build --out` does (default: a temporary directory, "
              "removed afterwards; with --dry-run, build/)")
     p.option("--dry-run", help="build, and print the mpremote commands instead of running them")
+    p.option("--line-numbers", help="keep source line numbers in the .mpy files (as `pulseboot build --line-numbers`)")
     args = p.parse(argv)
     if not args.port:
         raise UsageError("--port is required: the board's serial port, e.g. /dev/ttyUSB0 or COM3"
@@ -24,7 +25,7 @@ def cmd_flash(argv):
     if args.dry_run and (problem := flash.port_problem(args.port)):
         print(f"pulseboot flash: note: {problem}", file=sys.stderr)
     try:
-        flash.flash(args.port, board, dry_run=args.dry_run, out_dir=args.out)
+        flash.flash(args.port, board, dry_run=args.dry_run, out_dir=args.out, line_numbers=args.line_numbers)
     except (build.BuildError, flash.PortMissing) as e:
         raise UsageError(str(e)) from None
     except flash.FlashError as e:
