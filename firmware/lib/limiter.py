@@ -178,11 +178,12 @@ class Limiter:
                 elif c[b + _AIR] > 0:
                     c[b + _AIR] = -_AIR_CAP  # let out in part (a bleed): this fill's air is no measure
             elif fed:
+                top = c[b + _TOP] >> _FILTER_SHIFT
                 c[b + _TOP] = 0
                 # The reading that shows chamber i while it is fed: its own sensor, or the manifold's.
                 # Feeding time counts at the duty the pump runs (ms at full pump): a slow top-up
                 # has as long as its air needs.
-                if self._not_rising(b, pump * dt // 100, s[(i if own else 0) * _KS + _FAST]):
+                if self._not_rising(b, pump * dt // 100, s[(i if own else 0) * _KS + _FAST], top):
                     return self.trip(faults.NO_RISE, i, c[b + _FEED], self._window(b), True)
                 air = c[b + _AIR] + pump * dt
                 c[b + _AIR] = air if air < _AIR_CAP else _AIR_CAP
@@ -209,13 +210,13 @@ class Limiter:
                 if c[b + _BURST]:
                     c[b + _RATE] = c[b + _BURST]  # (single sensor: the last pulse's length)
                 c[b + _BURST] = 0
-                if own and m == HOLD:
-                    # Shut in and not fed, a chamber loses air only through a leak: its reading
+                if own:
+                    # Shut in and not fed, a held chamber loses air only through a leak: its reading
                     # may not fall LEAK_DROP_DMMHG below its best since it was last fed.
                     sm = s[i * _KS + _SSMOOTH]
                     if sm > c[b + _TOP]:
                         c[b + _TOP] = sm
-                    elif sm < c[b + _TOP] - (limits.LEAK_DROP_DMMHG << _FILTER_SHIFT):
+                    elif m == HOLD and sm < c[b + _TOP] - (limits.LEAK_DROP_DMMHG << _FILTER_SHIFT):
                         return self.trip(faults.LEAK, i, (c[b + _TOP] - sm) >> _FILTER_SHIFT, limits.LEAK_DROP_DMMHG)
             if reached[i] and not c[b + _REACHED] and m == FILL and c[b + _AIR] > 0:
                 ref = c[b + _AIR]
@@ -246,13 +247,16 @@ class Limiter:
             return limits.NO_RISE_MS
         return w if w > limits.NO_RISE_MIN_MS else limits.NO_RISE_MIN_MS
 
-    def _not_rising(self, b, dt, seen):
+    def _not_rising(self, b, dt, seen, top):
         # Feeding time adds up across bursts (top-ups): only a rise opens a fresh window (or
-        # venting the chamber, see check()).
+        # venting the chamber, see check()). A burst shorter than the sensor's lag shows its
+        # rise after it ends, in `top` (the best reading since, 0 unknown), and a limb that
+        # creeps away under the chamber may take it back before the next burst begins.
         c = self._c
         burst = c[b + _BURST]
         c[b + _BURST] = _add(burst, dt)
-        if c[b + _FEED] == 0 or seen - c[b + _FEED_FROM] >= limits.NO_RISE_DMMHG:
+        rise = (top if burst == 0 and top > seen else seen) - c[b + _FEED_FROM]
+        if c[b + _FEED] == 0 or rise >= limits.NO_RISE_DMMHG:
             c[b + _FEED_FROM] = seen
             c[b + _FEED] = dt if dt > 0 else 1
         else:

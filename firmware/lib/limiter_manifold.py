@@ -69,7 +69,7 @@ class ManifoldLimiter(Limiter):
         self.trip(faults.PUMP_RUN, -1, f - s[_M_MIN], limits.FALL_DMMHG)
         return True
 
-    def _not_rising(self, b, dt, seen):
+    def _not_rising(self, b, dt, seen, _top):
         c = self._c
         burst = c[b + _BURST]
         c[b + _BURST] = _add(burst, dt)

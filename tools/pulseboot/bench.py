@@ -15,6 +15,12 @@ sim_speedup_x                          simulated s per wall s, 30-minute 8-chamb
                                        control core against the plant (`--shell core`)
 sim_speedup_device_x                   the same through the unmodified main.py and drivers on fake
                                        pins (`--shell device`, the default): reported, no target
+
+`pulseboot bench --limb` (limb_sweep below): 2-hour sessions with the whole limb model on, every
+plant preset x program x board x 5 seeds (a program a board refuses is skipped), on the control
+core: the false-trip rate (runs with any fault; trips per session hour) and the peak accuracy
+from each run's third wave on (each chamber's wave peak on the pulse-free part of the pressure,
+report/steady.py, against its target).
 """
 import platform
 import statistics
@@ -24,6 +30,8 @@ import tempfile
 import time
 
 from . import build, fw, installed, run
+from .plant import LIMB_PRESETS, PRESETS
+from .report.steady import SteadyPeaks
 
 TARGETS = {
     "tick_us_median": 150,
@@ -115,6 +123,68 @@ def _speedups(shell, runs):
                           shell=shell)
         out.append(summary["sim_s"] / (time.perf_counter() - t0))
     return out
+
+
+LIMB_SECONDS = 7200
+LIMB_SEEDS = (0, 1, 2, 3, 4)
+LIMB_TARGETS = {"limb_false_trips": 0, "limb_peak_error_mmhg": 1.5}
+_SESSION_MS = fw.limits.SESSION_MAX_MIN * 60000
+
+
+def limb_cases(seeds=LIMB_SEEDS):
+    """(plant, program, board, seed) of every sweep run: the programs each board takes."""
+    out = []
+    for board in fw.board_names():
+        board_def = fw.load_board(board)
+        for program in fw.programs.NAMES:
+            try:
+                run.check_program_fits(board_def, fw.programs.find(program))
+            except ValueError:
+                continue
+            out.extend((plant, program, board, seed) for plant in sorted(PRESETS) for seed in seeds)
+    return out
+
+
+def limb_run(case, seconds=LIMB_SECONDS):
+    """One sweep run: {"faults": [(t_ms, code)], "errors": [|peak - target| mmHg from the third wave]}.
+    Sessions are at most SESSION_MAX_MIN long: START again 10 s after one ends, for the whole time."""
+    plant, program, board, seed = case
+    presses = [run.Press("start", t, False) for t in range(0, seconds * 1000, _SESSION_MS + 10000)]
+    peaks = SteadyPeaks()
+    summary = run.simulate(board=board, program=program, params=LIMB_PRESETS.get(plant, PRESETS[plant]), seed=seed,
+                           duration_s=seconds, presses=presses, on_tick=peaks, shell="core",
+                           board_def=fw.load_board(board), session_min=fw.limits.SESSION_MAX_MIN)
+    targets = summary["targets_mmhg"]
+    errors = [abs(w[i] - targets[i]) for w in peaks.waves[2:] for i in range(len(targets))]
+    return {"faults": peaks.faults, "errors": errors}
+
+
+def limb_sweep(cases=None, seconds=LIMB_SECONDS, progress=None):
+    """The sweep's figures; progress(case, result) after each run (the CLI's progress display)."""
+    cases = limb_cases() if cases is None else cases
+    runs = tripped = 0
+    errors = []
+    trips = []
+    for case in cases:
+        result = limb_run(case, seconds)
+        runs += 1
+        tripped += bool(result["faults"])
+        trips += ["%s %s %s seed %d: %s at %.1f s" % (*case, f[1], f[0] / 1000) for f in result["faults"][:1]]
+        errors += result["errors"]
+        if progress is not None:
+            progress(case, result)
+    errors.sort()
+    return {
+        "limb_runs": runs,
+        "limb_hours": round(runs * seconds / 3600, 1),
+        "limb_false_trips": tripped,
+        "limb_false_trip_rate": tripped / runs if runs else 0.0,
+        "limb_trips_per_hour": round(tripped / (runs * seconds / 3600), 4) if runs else 0.0,
+        "limb_trips": trips,
+        "limb_peak_error_mmhg": round(errors[-1], 2) if errors else None,
+        "limb_peak_error_p95_mmhg": round(errors[int(0.95 * (len(errors) - 1))], 2) if errors else None,
+        "limb_peaks_judged": len(errors),
+    }
 
 
 def verdicts(figures):
