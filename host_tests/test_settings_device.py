@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from pulseboot import docs, fw, run
+from pulseboot.plant import analog
 from pulseboot.run import device_shell
 from pulseboot.report.analysis import Recorder
 
@@ -21,6 +22,7 @@ P = fw.programs
 GRADIENT = P.find("gradient")
 RECOVERY = P.find("recovery")
 DEFAULT_LEVELS = [p[P.LEVEL_DEFAULT] for p in P.PROGRAMS]
+RECOVERY_AT_60 = [600 if i == RECOVERY else v for i, v in enumerate(DEFAULT_LEVELS)]  # saved(): the rest default
 SETTINGS = "settings.json"
 RESET_LINE = "settings reset:"
 TICK = 25
@@ -99,6 +101,13 @@ def listing(flash):
     return {p.name: p.read_bytes() for p in pathlib.Path(flash).iterdir() if p.is_file() and p.name != "board.txt"}
 
 
+def builder_files(result):
+    """What run_device put on the flash beside board.txt before the firmware started, as the
+    builder would have: an analog build's calibration file (the plant's own sensors); none
+    otherwise. The firmware only reads it."""
+    return {name: text.encode() for name, text in analog.flash_files(result["recorder"].plant).items()}
+
+
 # ---- the saved settings are what runs ------------------------------------------------------
 
 
@@ -122,7 +131,7 @@ def test_saved_recovery_program_at_50_mmhg_is_what_runs_after_boot(board, tmp_pa
     assert watch.rec.max_mmhg < 56.0
     assert RESET_LINE not in capsys.readouterr().out
     assert watch.led[:NOTICE_TICKS] != notice_levels(NOTICE_TICKS)  # no settings-reset indication
-    assert listing(flash) == before  # nothing written at boot or during the session
+    assert listing(flash) == dict(before, **builder_files(result))  # nothing written at boot or during the session
 
 
 # ---- every way the file can be wrong: safe defaults, shown, file kept ----------------------
@@ -135,10 +144,10 @@ CORRUPT = {
     "malformed-json": ({SETTINGS: "{program: recovery, levels_mmhg: {recovery: 60}}"}, GRADIENT, DEFAULT_LEVELS),
     "not-an-object": ({SETTINGS: "[1, 2, 3]"}, GRADIENT, DEFAULT_LEVELS),
     "binary-garbage": ({SETTINGS: bytes(range(256)) * 4}, GRADIENT, DEFAULT_LEVELS),
-    "level-out-of-range": ({SETTINGS: saved("gradient", 500, 60)}, GRADIENT, [DEFAULT_LEVELS[GRADIENT], 600]),
-    "level-below-range": ({SETTINGS: saved("gradient", 10, 60)}, GRADIENT, [DEFAULT_LEVELS[GRADIENT], 600]),
-    "level-not-an-integer": ({SETTINGS: saved("gradient", 47.5, 60)}, GRADIENT, [DEFAULT_LEVELS[GRADIENT], 600]),
-    "unknown-program": ({SETTINGS: saved("turbo", 45, 60)}, GRADIENT, [DEFAULT_LEVELS[GRADIENT], 600]),
+    "level-out-of-range": ({SETTINGS: saved("gradient", 500, 60)}, GRADIENT, RECOVERY_AT_60),
+    "level-below-range": ({SETTINGS: saved("gradient", 10, 60)}, GRADIENT, RECOVERY_AT_60),
+    "level-not-an-integer": ({SETTINGS: saved("gradient", 47.5, 60)}, GRADIENT, RECOVERY_AT_60),
+    "unknown-program": ({SETTINGS: saved("turbo", 45, 60)}, GRADIENT, RECOVERY_AT_60),
     "session-out-of-range": ({SETTINGS: saved("gradient", 45, 70, 900)}, GRADIENT, DEFAULT_LEVELS),
 }
 
@@ -210,7 +219,8 @@ def test_a_level_changed_with_up_is_saved_after_the_delay_and_survives_a_reboot(
     assert watch.state[i] == "IDLE"
     assert all(f == {"board.txt"} for f in watch.files[:i])  # nothing written before
     on_flash = json.loads((flash / SETTINGS).read_text())
-    assert on_flash == {"program": "gradient", "levels_mmhg": {"gradient": 50, "recovery": 70}, "session_min": 30}
+    assert on_flash == {"program": "gradient", "session_min": 30,
+                        "levels_mmhg": {"gradient": 50, "recovery": 70, "wave": 50, "lymph": 50, "boost": 70}}
     assert not (flash / (SETTINGS + ".tmp")).exists()
     capsys.readouterr()
 
@@ -247,7 +257,9 @@ def test_a_change_while_running_is_saved_only_once_the_wave_is_paused(tmp_path):
 def test_mode_then_back_within_the_delay_writes_nothing(tmp_path):
     flash = flash_with(tmp_path, {SETTINGS: saved("gradient", 45, 70)})
     before = listing(flash)
-    presses = [run.Press("mode", 4_000, False), run.Press("mode", 5_000, False)]  # recovery, then gradient
+    # recovery, wave, lymph, boost, then gradient again: all five within the delay
+    presses = [run.Press("mode", 4_000 + k * 700, False) for k in range(P.BUILT_IN)]
+    assert presses[-1].at_ms - presses[0].at_ms < SettingsKeeper.delay_ms
     result = device_shell.run_device(BOARD, duration_ms=15_000, flash_dir=flash, presses=presses)
     assert result["ctrl"].program == GRADIENT
     assert listing(flash) == before
