@@ -14,6 +14,7 @@ from pulseboot.report import levels
 KIND_TEXT = {
     fw.programs.GRADIENT: ("gradient", "chambers fill distal to proximal and hold, then all vent"),
     fw.programs.PULSE: ("pulse", "each zone fills and holds while the next fills; distal zones release"),
+    fw.programs.WAVE: ("wave", "each zone starts filling while the one below still holds, which then lets go"),
 }
 
 
