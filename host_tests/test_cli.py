@@ -140,10 +140,17 @@ def test_programs_json(capsys, board):
     assert listing["chambers"] == chambers
     assert [p["name"] for p in listing["programs"]] == PROGRAMS
     for p in listing["programs"]:
+        record = fw.programs.PROGRAMS[fw.programs.find(p["name"])]
+        assert p["kind"] in ("gradient", "pulse", "wave") and p["description"]
         targets = p["targets_mmhg"]
         assert len(targets) == chambers
-        assert targets[0] == p["level_mmhg"]  # the distal chamber gets the level
-        assert targets == sorted(targets, reverse=True)  # never rising toward the body
+        graded = list(targets)  # without a boost's zone raised above the rest
+        zone = record[fw.programs.BOOST_ZONE]
+        if 0 <= zone < chambers:
+            graded[zone] = round(graded[zone] - record[fw.programs.BOOST_DMMHG] / 10, 1)
+            assert targets[zone] > graded[zone]
+        assert graded[0] == p["level_mmhg"]  # the distal chamber gets the level
+        assert graded == sorted(graded, reverse=True)  # never rising toward the body
         assert p["level_min_mmhg"] <= p["level_mmhg"] <= p["level_max_mmhg"]
         assert all(p[k] > 0 for k in ("inflate_ms", "hold_ms", "release_ms", "rest_ms"))
 
@@ -354,4 +361,4 @@ def test_console_script():
     assert json.loads(ok.stdout.splitlines()[-1])["sim_s"] == pytest.approx(30)
     bad = subprocess.run([script, "sim", "--program", "nope"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and bad.stdout == ""
-    assert bad.stderr == "pulseboot sim: unknown program 'nope'; allowed: gradient, recovery\n"
+    assert bad.stderr == "pulseboot sim: unknown program 'nope'; allowed: gradient, recovery, wave, lymph, boost\n"
