@@ -40,7 +40,7 @@ def test_a_hung_loop_stops_the_pump_by_its_lease_keeps_the_valves_until_the_watc
     first_reset = t["state"].index("RESET")
     bite_ms = t["t_ms"][first_reset]
     assert at < bite_ms <= at + WDT_MS + 50  # the watchdog bites within its timeout
-    # The pump driver's own lease (pump.py) turns the pump off once the loop has not commanded
+    # The pump driver's own lease (device.py's Pump) turns the pump off once the loop has not commanded
     # it for PUMP_LEASE_MS; the valves stay as the loop left them until the watchdog resets.
     off = next(i for i in range(k, first_reset) if t["pump"][i] == 0)
     assert t["t_ms"][off] <= at + limits.PUMP_LEASE_MS + 25

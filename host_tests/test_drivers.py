@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pulseboot import docs, fw
 from pulseboot.run import device_shell
 from pulseboot.fakeboard.world import World
-from pump import Pump
+from device import Pump
 from valves import Valves
 from valves_595 import ShiftValves
 

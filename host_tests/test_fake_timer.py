@@ -3,7 +3,7 @@ their virtual deadlines, one-shot or periodic, re-armed by init(), stopped by de
 power cycle; and the pump's lease on it turns a pump off once the loop stops commanding it."""
 import limits
 from pulseboot.fakeboard.world import World
-from pump import Pump
+from device import Pump
 
 
 def timer_world():

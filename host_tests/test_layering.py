@@ -25,7 +25,7 @@ CORE = {"controller", "scheduler", "regulator", "regulator_manifold", "limiter",
 # safe state). They import no firmware module.
 LEAVES = {"faults", "limits", "safe_state"}
 # Drivers: one part each, handed a pin or a callable; device.py bundles them for main.py.
-DRIVERS = {"analog_sensor", "buttons_io", "device", "hx710b", "led", "led_pixel", "pump", "valves", "valves_595"}
+DRIVERS = {"analog_sensor", "device", "hx710b", "led", "led_pixel", "valves", "valves_595"}
 # The shell's helpers: start-up (wiring, the custom programs file), the settings file, the crash
 # log, the telemetry line.
 SHELL = {"wiring", "program_file", "settings", "settings_io", "crashlog", "telemetry"}

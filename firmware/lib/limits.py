@@ -15,7 +15,7 @@ LEVEL_STEP_DMMHG = const(50)
 VENTED_DMMHG = const(30)
 # Pump may not run longer than this without a pause (a runaway or a hose off).
 PUMP_MAX_ON_MS = const(45000)
-# The pump driver's own maximum on-time (pump.py): a timer turns the pump off unless the
+# The pump driver's own maximum on-time (device.py's Pump): a timer turns the pump off unless the
 # control loop commands it again within this long, so a hung loop cannot keep pumping until
 # the watchdog bites. Four control ticks.
 PUMP_LEASE_MS = const(100)

@@ -23,7 +23,7 @@
 #   button_external_pull_ups [False] (documents fitted resistors; tools/pulseboot/pins.py), button_irq [False]
 #   led_active [1], led_kind 'pin' or 'ws2812' [pin], buzzer_pin [none]
 #   wdt_timeout_ms [limits.WDT_TIMEOUT_MS]
-#   pump_timer [0]: the hardware timer (machine.Timer id) behind the pump's lease (pump.py)
+#   pump_timer [0]: the hardware timer (machine.Timer id) behind the pump's lease (device.py)
 import sys
 
 import buttons
@@ -31,10 +31,8 @@ import led
 import limits
 import safe_state
 import topology
-from buttons_io import ButtonsIO
-from device import Device
+from device import ButtonsIO, Device, Pump
 from led import Led
-from pump import Pump
 from settings_io import PATH as SETTINGS_PATH
 from settings_io import SettingsKeeper
 

@@ -9,10 +9,10 @@ import micropython
 import crashlog
 import hx710b
 from analog_sensor import AnalogSensor
-from buttons_io import ButtonsIO
+from device import ButtonsIO
 from faults import FAULT, IDLE, PAUSED, RUNNING, ZEROING
 from led import Led
-from pump import Pump
+from device import Pump
 from valves import Valves
 from valves_595 import ShiftValves
 

@@ -8,7 +8,7 @@ import micropython
 
 import crashlog
 import limits
-from pump import Pump
+from device import Pump
 
 
 class Pwm:
