@@ -87,7 +87,15 @@ def test_programs_shows_the_level_and_targets_the_board_runs(capsys, board):
         lowered = p["level_mmhg"] < p["level_default_mmhg"]
         assert p["level_lowered_by"] == ("sensor range" if lowered else None)
     recovery = listing["programs"][RECOVERY]
-    if recovery["runs_on_board"]:
+    if fw.load_board(board).get("sensor") == "analog":
+        # Calibrated, as the simulator runs it, its sensors watch recovery's 70 mmHg; the text
+        # says where the levels stay until it is calibrated (where the HX710B boards have them).
+        assert recovery["runs_on_board"] and recovery["level_default_mmhg"] == recovery["level_mmhg"] == 70
+        assert recovery["level_lowered_by"] is None
+        code, out, _ = run(capsys, "programs", "--board", board)
+        assert "level 70 (settable 30..120); targets 70 70 70 70" in out and "lowered" not in out
+        assert "sensors calibrated" in out and "until then, levels above 60 run at 60" in out
+    elif recovery["runs_on_board"]:
         assert recovery["level_default_mmhg"] == 70 and recovery["level_mmhg"] < 70
         code, out, _ = run(capsys, "programs", "--board", board)
         assert f"level 70 lowered to {recovery['level_mmhg']:g}: sensor range" in out

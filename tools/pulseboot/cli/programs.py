@@ -3,7 +3,8 @@
 The level and targets shown are the ones the board's firmware runs: its Controller,
 zeroed with sensors that read zero at rest, is asked (report/levels.py), so a level the
 sensors cannot watch shows lowered, with the reason. A program the board cannot run is
-listed with the reason, as `pulseboot sim` would give it.
+listed with the reason, as `pulseboot sim` would give it. An analog-sensor board is shown
+calibrated, as the simulator runs it; the text says where its levels stay until it is.
 """
 import json
 
@@ -16,6 +17,16 @@ KIND_TEXT = {
     fw.programs.PULSE: ("pulse", "each zone fills and holds while the next fills; distal zones release"),
     fw.programs.WAVE: ("wave", "each zone starts filling while the one below still holds, which then lets go"),
 }
+
+
+def _is_analog(board_def):
+    return board_def.get("sensor", "hx710b") == "analog"
+
+
+def _as_listed(board_def):
+    """The board as its builder runs it once set up: an analog build with its calibration file
+    read (README, Calibrating analog sensors), as the simulator runs it."""
+    return dict(board_def, sensor_calibrated=True) if _is_analog(board_def) else board_def
 
 
 def _why_not(board_def, index):
@@ -69,7 +80,7 @@ def cmd_programs(argv):
     p.option("--json", help="print one JSON object")
     args = p.parse(argv)
     board = choose("board", args.board, fw.board_names(), fw.DEFAULT_BOARD)
-    board_def = fw.load_board(board)
+    board_def = _as_listed(fw.load_board(board))
     chambers = board_def["chambers"]
     ctrl = levels.zeroed(board_def)
     cap = ctrl.level_cap
@@ -79,6 +90,10 @@ def cmd_programs(argv):
                           "level_cap_why": levels.why(ctrl), "programs": infos}))
         return 0
     print(f"Programs on {board} ({chambers} chambers); pressures in mmHg, chamber 1 = distal")
+    if _is_analog(board_def):
+        uncalibrated = levels.zeroed(fw.load_board(board)).level_cap / 10
+        print(f"Shown with the sensors calibrated (README: Calibrating analog sensors); until then, levels "
+              f"above {uncalibrated:g} run at {uncalibrated:g}.")
     for info in infos:
         targets = " ".join(f"{t:g}" for t in info["targets_mmhg"])
         inflate, hold, release, rest = (info[k] / 1000 for k in TIMINGS)
