@@ -12,9 +12,15 @@ def cmd_bench(argv):
     p.option("--json", help="print one JSON object")
     p.option("--limb", help="instead: 2-hour sessions on the whole limb model, every plant x program x board x 5 "
              "seeds (long: a progress bar on a terminal): false trips and peak accuracy")
+    p.option("--programs", help="instead: every program on every board, both leg plants, 3 seeds: worst peak "
+             "error from the third wave, first-wave overshoot, fill time against the pump-limited minimum")
     args = p.parse(argv)
+    if args.limb and args.programs:
+        raise UsageError("--limb and --programs are two different runs; give one of them")
     if args.limb:
         return _limb(args.json)
+    if args.programs:
+        return _programs(args.json)
     runs = 5
     if args.runs is not None:
         runs = int(args.runs) if args.runs.isdigit() else 0
@@ -64,3 +70,40 @@ def _limb(as_json):
         for line in figures["limb_trips"]:
             print("  " + line)
     return 0 if all(met.values()) else 1
+
+
+def _programs(as_json):
+    import sys
+
+    from pulseboot.report import program_accuracy as accuracy
+
+    cases = accuracy.cases()
+    if as_json or not sys.stderr.isatty():
+        rows = [accuracy.measure(board, program) for board, program in cases]
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        rows = []
+        with Progress(TextColumn("programs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      transient=True) as progress:
+            task = progress.add_task("programs", total=len(cases))
+            for board, program in cases:
+                rows.append(accuracy.measure(board, program))
+                progress.update(task, advance=1)
+    ok = not any(r.misses() for r in rows)
+    if as_json:
+        print(json.dumps({"programs": [r.as_dict() for r in rows], "met": ok}))
+        return 0 if ok else 1
+    print(f"{'board':<28} {'program':<9} {'peak err':>8} {'1st over':>8} {'fill x':>7} {'worst':>6}  "
+          f"(mmHg from the 3rd wave; fills against the pump-limited time; {', '.join(accuracy.PLANTS)}, "
+          f"seeds {', '.join(map(str, accuracy.SEEDS))})")
+    for r in rows:
+        ratio = "-" if r.fill_ratio_median is None else f"{r.fill_ratio_median:.2f}"
+        worst = "-" if r.fill_ratio_worst is None else f"{r.fill_ratio_worst:.2f}"
+        verdict = "; ".join(r.misses()) or "ok"
+        print(f"{r.board:<28} {r.program:<9} {r.peak_error_mmhg:>8.2f} {r.first_overshoot_mmhg:>8.2f} {ratio:>7} "
+              f"{worst:>6}  {verdict}")
+    print(f"targets: peak within {accuracy.PEAK_ERROR_MMHG} mmHg ({accuracy.PEAK_ERROR_SINGLE_SENSOR_MMHG} on the "
+          f"single-sensor build), first wave at most {accuracy.FIRST_OVERSHOOT_MMHG} mmHg over, fills (median) at "
+          f"most {accuracy.FILL_RATIO:.2f}x with a sensor per chamber")
+    return 0 if ok else 1
