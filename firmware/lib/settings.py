@@ -99,18 +99,37 @@ class Settings:
         return problem
 
     # ---- writing ----------------------------------------------------------------------
-    def to_json(self):
-        levels = {}
+    def to_json(self, kept=None):
+        """kept: levels the file already holds for programs this firmware does not have."""
+        levels = dict(kept) if kept else {}
         for i in range(programs.COUNT):
             levels[programs.NAMES[i]] = self.levels[i] // 10
         return json.dumps({"program": programs.NAMES[self.program], "levels_mmhg": levels,
                            "session_min": self.session_min})
 
+    def _kept_levels(self):
+        """The levels the file (or its backup) holds for programs this firmware does not have,
+        e.g. a custom program from a /programs.json since refused or removed: a save keeps them,
+        so putting the file right brings them back."""
+        kept = {}
+        for candidate in (self.path, self.path + ".bak"):
+            data = self._read(candidate)
+            if data is not None:
+                levels = data.get("levels_mmhg")
+                if isinstance(levels, dict):
+                    for name, value in levels.items():
+                        if (programs.find(name) < 0 and isinstance(value, int) and not isinstance(value, bool)
+                                and 0 < value <= limits.HARD_LIMIT_DMMHG // 10 and len(kept) < 16):
+                            kept[name] = value
+                break
+        return kept
+
     def save(self):
         """Write atomically: the old file stays whole until the new one is complete."""
         tmp = self.path + ".tmp"
+        text = self.to_json(self._kept_levels())
         with open(tmp, "w") as f:
-            f.write(self.to_json())
+            f.write(text)
         fs = self._fs
         try:
             fs.remove(self.path + ".bak")

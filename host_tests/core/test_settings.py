@@ -101,3 +101,22 @@ def test_a_reset_between_the_two_renames_keeps_the_previous_settings():
         s = Settings(path)
         s.load()
         assert s.session_min == 45, cut
+
+
+def test_a_save_keeps_the_levels_of_programs_this_firmware_does_not_have():
+    # A custom program's level, saved while its /programs.json was in use: the file is refused
+    # later, the built-in programs run, a setting changes and is saved; the level stays.
+    path = fresh_path("settings")
+    write(path, '{"program": "calf-pulse", "levels_mmhg": {"gradient": 50, "calf-pulse": 55}, "session_min": 30}')
+    s = Settings(path)
+    assert s.load() is False and "unknown program" in s.problem
+    s.levels[0] = 400
+    s.save()
+    t = Settings(path)
+    t.load()
+    assert t.levels[0] == 400
+    import json
+
+    with open(path) as f:
+        saved = json.loads(f.read())
+    assert saved["levels_mmhg"]["calf-pulse"] == 55 and saved["levels_mmhg"]["gradient"] == 40
