@@ -9,8 +9,11 @@ PACKAGE = fw.ROOT / "tools" / "pulseboot"
 # twin: the live terminal view of a boot and pulseboot twin's app (Textual), apart from report/,
 # which writes files after a run.
 FOLDERS = {"cli", "plant", "run", "fakeboard", "report", "safety", "twin"}
-# Files at the top: one job each, used by several folders or by one command alone.
-TOP = {"__init__.py", "fw.py", "installed.py", "build.py", "flash.py", "bench.py", "docs.py", "pins.py"}
+# Files at the top: one job each, used by several folders or by one command alone
+# (custom_programs.py: the firmware's own /programs.json check and install, beside fw.py, for
+# sim --program-file and program check).
+TOP = {"__init__.py", "fw.py", "installed.py", "build.py", "flash.py", "bench.py", "docs.py", "pins.py",
+       "custom_programs.py"}
 
 
 def _module_name(path):
