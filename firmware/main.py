@@ -81,7 +81,7 @@ def main(root=""):
     err = None
     try:
         keeper, telemetry = wiring.loop_parts(root, hw, ctrl, time)
-        wiring = None
+        wiring = None  # type: ignore[assignment]  # (its code let go)
         gc.collect()
         run(machine, time, hw, ctrl, wdt_ms, keeper, telemetry)
         # Maintenance mode: the controller decides it (both shells agree), main.py only stops.

@@ -72,7 +72,7 @@ def parse(text, ctrl, board_name="this board"):
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_PROGRAMS:
         raise ValueError("programs: expected a list of 1 to %d programs" % MAX_PROGRAMS)
     board = _Board(ctrl, board_name)
-    names = []
+    names = []  # type: list
     records = []
     for i in range(len(items)):
         where = "programs[%d]" % i

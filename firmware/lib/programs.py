@@ -29,7 +29,7 @@ CLEAR_PASSES = const(15)  # times the clearing sequence runs
 TARGETS = const(16)  # per-chamber targets at LEVEL_DEFAULT (a tuple), or None: the gradient
 
 NAMES = ("gradient", "recovery", "wave", "lymph", "boost")
-PROGRAMS = (
+PROGRAMS = (  # type: tuple[tuple, ...]
     # Hospital DVT-pump style: 45/40/35/30 mmHg on four chambers, then about a minute to refill.
     (GRADIENT, 450, 300, 800, 667, 20000, 500, 3000, 45000, 0, -1, 0, 0, 0, 0, 0, None),
     # Recovery-boot style sequential pulse: every zone at one level, distal release, short rest.

@@ -111,7 +111,7 @@ class Settings:
         """The levels the file (or its backup) holds for programs this firmware does not have,
         e.g. a custom program from a /programs.json since refused or removed: a save keeps them,
         so putting the file right brings them back."""
-        kept = {}
+        kept = {}  # type: dict[str, int]
         for candidate in (self.path, self.path + ".bak"):
             data = self._read(candidate)
             if data is not None:
