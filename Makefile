@@ -23,12 +23,13 @@ sim: $(SIM_STAMP)
 	$(BIN)/pulseboot sim --program gradient --duration 600 --trace out/sim.csv --plot out/sim.png
 	@echo "Open out/sim.png to see the session; out/sim.csv has every 25 ms control tick."
 
+# -n auto: one pytest worker per core (pytest-xdist); the tests share nothing on disk.
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The slow tier: longer runs (more fit seeds) left out of `make test`.
 test-slow: $(TEST_STAMP)
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -n auto -m slow
 
 $(SIM_STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
