@@ -156,3 +156,17 @@ def remove_files():
 def write(path, text):
     with open(path, "w") as f:
         f.write(text)
+
+
+class Pwm:
+    """A PWM output that keeps what it was last given (duty_u16, freq)."""
+
+    def __init__(self):
+        self.d = -1
+        self.f = 0
+
+    def duty_u16(self, d):
+        self.d = d
+
+    def freq(self, f):
+        self.f = f

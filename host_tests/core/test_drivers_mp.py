@@ -9,10 +9,10 @@ import micropython
 import crashlog
 import hx710b
 from analog_sensor import AnalogSensor
-from device import ButtonsIO
+from device import ButtonsIO, Pump
 from faults import FAULT, IDLE, PAUSED, RUNNING, ZEROING
 from led import Led
-from device import Pump
+from support import Pwm
 from valves import Valves
 from valves_595 import ShiftValves
 
@@ -163,17 +163,6 @@ def test_shift_valves_latch_the_pattern_and_allocate_nothing():
 
 
 def test_pump_buttons_led_and_analog_allocate_nothing_per_tick():
-    class Pwm:
-        def __init__(self):
-            self.d = -1
-            self.f = 0
-
-        def duty_u16(self, d):
-            self.d = d
-
-        def freq(self, f):
-            self.f = f
-
     pwm = Pwm()
     pump = Pump(pwm, 20000)
     pins = [Pin(1), Pin(0), Pin(1), Pin(0)]

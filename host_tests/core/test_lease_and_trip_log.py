@@ -9,18 +9,9 @@ import micropython
 import crashlog
 import limits
 from device import Pump
+from support import Pwm
 
 
-class Pwm:
-    def __init__(self):
-        self.d = -1
-        self.f = 0
-
-    def duty_u16(self, d):
-        self.d = d
-
-    def freq(self, f):
-        self.f = f
 
 
 class Timer:
