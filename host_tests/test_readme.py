@@ -62,3 +62,12 @@ def test_program_inflate_times_stay_under_the_table_ceiling():
     for rec in P.PROGRAMS:
         assert rec[P.INFLATE_MS] <= L.FILL_TIMEOUT_MS
         assert "%g s in every built-in program" % (rec[P.INFLATE_MS] / 1000) in README
+
+
+def test_zeroing_figures_match_the_controller():
+    import controller
+
+    prose = " ".join(README.split())
+    assert "%g s windows until three windows in a row agree within %g mmHg" % (
+        controller._ZERO_WINDOW_MS / 1000, controller._ZERO_AGREE_DMMHG / 10) in prose
+    assert "never settles within %g s" % (controller.Controller.zero_timeout_ms / 1000) in prose
