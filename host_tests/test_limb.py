@@ -15,7 +15,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulseboot.plant import (
-    INSTANT_PRESETS,
     LEG_LIMB,
     LIMB_PRESETS,
     PRESETS,
@@ -101,15 +100,14 @@ def test_every_limb_effect_is_off_at_its_default():
     defaults = {f.name: f.default for f in LIMB_FIELDS}
     assert set(defaults) >= set(LEG_LIMB) and all(f.name in defaults for f in LIMB_FIELDS)
     for name in BODIES:
-        off = replace(LIMB_PRESETS[name], **defaults, tissue_l_per_mmhg=INSTANT_PRESETS[name].tissue_l_per_mmhg)
+        off = replace(LIMB_PRESETS[name], **defaults, tissue_l_per_mmhg=PRESETS[name].tissue_l_per_mmhg)
         assert not limb.enabled(off)
-        assert off == INSTANT_PRESETS[name]  # the limb preset is the instant one with the limb on, nothing else
+        assert off == PRESETS[name]  # the limb preset is the plain one with the limb switched on, nothing else
 
 
-def test_body_presets_run_with_the_whole_limb_on():
+def test_body_presets_run_without_the_limb_until_the_controller_holds_on_it():
     for name in BODIES:
-        assert PRESETS[name] == LIMB_PRESETS[name] and limb.enabled(PRESETS[name])
-        assert not limb.enabled(INSTANT_PRESETS[name])
+        assert not limb.enabled(PRESETS[name]) and limb.enabled(LIMB_PRESETS[name])
         pr = LIMB_PRESETS[name]
         assert pr.creep_tau_s and pr.refill_s and pr.coupling_mmhg and pr.pulse_mmhg and pr.move_per_min
         assert pr.pump_rate_hz and pr.air_heat_tau_s and pr.size_distal < 1.0 < pr.size_proximal
@@ -117,7 +115,7 @@ def test_body_presets_run_with_the_whole_limb_on():
     assert not (bench.limb_distal_ml or bench.limb_mid_ml or bench.limb_proximal_ml or bench.pulse_mmhg
                 or bench.move_per_min or bench.coupling_mmhg)  # no limb: a bottle
     assert bench.pump_rate_hz and bench.air_heat_tau_s and bench.chamber_unfold_l == 0.0
-    plain = Plant(4, INSTANT_PRESETS["small-leg"])
+    plain = Plant(4, PRESETS["small-leg"])
     assert plain.displaced_ml == [0.0] * 4 and plain.mid_share == [0.0] * 4
 
 
@@ -139,8 +137,7 @@ def test_the_limb_path_keeps_the_plain_pneumatics(name):
     # With a limb effect on, the chambers go through limb.py; its pneumatics must be model.py's
     # (a fit replays those), so a limb that does nothing changes nothing beyond rounding: here
     # a size gradient of 1e-12 against none, under random commands on both valve layouts.
-    base = replace(INSTANT_PRESETS.get(name) or preset(name), pump_air_k=0.0, air_warm_k=0.0, air_heat_tau_s=0.0,
-                   pump_rate_hz=0.0)
+    base = replace(preset(name), pump_air_k=0.0, air_warm_k=0.0, air_heat_tau_s=0.0, pump_rate_hz=0.0)
     limbish = replace(base, size_distal=1.0 + 1e-12)
     worst = 0.0
     for vents in (True, False):

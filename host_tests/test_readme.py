@@ -32,13 +32,12 @@ def test_limit_figures_match_the_limits_table():
         "outside %g..%g mmHg" % (L.SENSOR_MIN_DMMHG / 10, L.SENSOR_MAX_DMMHG / 10),
         "older than %g s" % (L.SENSOR_STALE_MS / 1000),
         "falls more than %g mmHg below its highest" % (L.LEAK_DROP_DMMHG / 10),
-        "last hold's top-ups and %g %% of the air its fill took" % L.HOLD_AIR_PCT,
-        "never more than: %g %%" % L.HOLD_AIR_FIRST_PCT,
+        "more than %g %% of the air its fill took (%g %% more per minute held)" % (
+            L.HOLD_AIR_PCT, L.HOLD_AIR_PCT_PER_MIN),
         "has not commanded it for %g s" % (L.PUMP_LEASE_MS / 1000),
         "twice the time its last %g mmHg took (never below %g s)" % (
             L.NO_RISE_RATE_DMMHG / 10, L.NO_RISE_MIN_MS / 1000),
-        "falls more than %g mmHg within %g s, and more than %g %% of its level" % (
-            L.FALL_DMMHG / 10, L.FALL_BLOCK_MS / 1000, L.FALL_PCT),
+        "falls more than %g mmHg within %g s" % (L.FALL_DMMHG / 10, L.FALL_BLOCK_MS / 1000),
         "needs %g %% more air (pump duty x time, at least %g s of full pump)" % (
             L.AIR_MARGIN_PCT, L.AIR_MIN_MS / 1000),
         "still reads %g mmHg short of it with %g %% more" % (L.AIR_SHORT_DMMHG / 10, L.AIR_SHORT_PCT),

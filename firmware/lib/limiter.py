@@ -14,9 +14,7 @@ from scheduler import FILL, HOLD, VENT
 # The safe state's values only (main.py drops the module after start-up): see safe_state.py.
 from safe_state import INLET as _SAFE_INLET, PUMP as _SAFE_PUMP, VENT as _SAFE_VENT
 
-# The readings' slow filter (a time constant of 32 ticks, 0.8 s), for the drift and leak checks:
-# noise, the wearer's pulse and a movement's second must not look like a drift or a leak.
-_FILTER_SHIFT = const(5)
+_FILTER_SHIFT = const(3)  # the readings' filter for the drift check: noise must not look like a drift
 _SETTLE_MS = const(100)  # a feeding burst's first ms: the valves, the sensor's lag, no fill rate yet
 _AIR_CAP = const(10000000)  # pump % x ms; x 100 stays a small int
 _FRESH = const(0x3FFFFFFF)  # single sensor: no reading between pulses yet (since the chamber vented)
@@ -37,7 +35,7 @@ _RATE_FROM = const(10)
 _BURST_FROM = const(11)  # single sensor: the reading between pulses when it last rose
 _AIR_REF = const(12)  # the air its last fill needed to reach the target; 0 unknown
 _REACHED = const(13)  # reached its target last tick
-_TOPUP = const(14)  # the air its top-ups added in its last hold, + 1; 0 unknown
+_HOLD = const(14)  # time held since it reached its target
 _TOP = const(15)  # held: the highest smoothed reading since it was last fed (x 8)
 _K = const(16)
 # Per sensor, likewise.
@@ -127,11 +125,8 @@ class Limiter:
             # lets air out.
             closed = (not vent[i]) if own else not s[_M_PATH]
             if closed and s[b + _CLOSED]:
-                most = s[b + _REF] * limits.FALL_PCT // 100
-                if most < limits.FALL_DMMHG:
-                    most = limits.FALL_DMMHG
-                if f < s[b + _REF] - most:
-                    return self.trip(faults.SENSOR, i, s[b + _REF] - f, most)
+                if f < s[b + _REF] - limits.FALL_DMMHG:
+                    return self.trip(faults.SENSOR, i, s[b + _REF] - f, limits.FALL_DMMHG)
                 if f < s[b + _LO]:
                     s[b + _LO] = f
                 if block:
@@ -170,21 +165,17 @@ class Limiter:
                 return self.trip(faults.VENT_TIMEOUT, i, c[b + _VENT], self.vent_timeout_ms, True)
             if self._timer(b + _HIGH, dt, p >= limits.TOURNIQUET_DMMHG, limits.TOURNIQUET_MS):
                 return self.trip(faults.TOURNIQUET, i, c[b + _HIGH], limits.TOURNIQUET_MS, True)
+            self._timer(b + _HOLD, dt, m == HOLD, 0x3FFFFFFF)
             fed = inlet[i] and pump
             ref = c[b + _AIR_REF]
             if vent[i]:
                 c[b + _TOP] = 0
-                if m != HOLD and c[b + _AIR] > 0 and c[b + _REACHED] and ref:
-                    # Told to vent after a hold: its top-ups are the measure for its next hold. (A
-                    # held chamber bled back to its target keeps its count: what a top-up puts back
-                    # after counts as a top-up.)
-                    c[b + _TOPUP] = c[b + _AIR] - ref + 1
                 if p < limits.VENTED_DMMHG:
                     # Vented: whatever it was fed is gone, the next fill starts afresh.
                     for k in range(b + _FEED, b + _AIR + 1):
                         c[k] = 0
                     c[b + _BURST_FROM] = _FRESH
-                elif c[b + _AIR] > 0 and m != HOLD:
+                elif c[b + _AIR] > 0:
                     c[b + _AIR] = -_AIR_CAP  # let out in part (a bleed): this fill's air is no measure
             elif fed:
                 top = c[b + _TOP] >> _FILTER_SHIFT
@@ -200,15 +191,11 @@ class Limiter:
                 if filling or m == HOLD:
                     # Filling: its own last fill's air and AIR_MARGIN_PCT more, or (none yet) three
                     # times the biggest fill of any chamber: chambers differ in size, not threefold
-                    # (a kinked hose takes several times). Held: the fill's air and the top-ups of
-                    # its last hold and HOLD_AIR_PCT of the fill more, never more than
-                    # HOLD_AIR_FIRST_PCT of it (all a first hold may take): a limb creeps the same
-                    # way cycle to cycle, a leak or a reading drifting down that top-ups would follow
-                    # upward needs more than the cycle before.
-                    t = c[b + _TOPUP]
-                    most = ref * (limits.AIR_MARGIN_PCT if filling else limits.HOLD_AIR_FIRST_PCT) // 100
-                    if not filling and t and t - 1 + ref * limits.HOLD_AIR_PCT // 100 < most:
-                        most = t - 1 + ref * limits.HOLD_AIR_PCT // 100
+                    # (a kinked hose takes several times). Held: the fill's air and top-ups of a
+                    # share of it, growing slowly with the time held (more: a leak, or a reading
+                    # drifting down that top-ups would follow upward).
+                    most = (ref * limits.AIR_MARGIN_PCT // 100 if filling else
+                            ref // 100 * (limits.HOLD_AIR_PCT + limits.HOLD_AIR_PCT_PER_MIN * c[b + _HOLD] // 60000))
                     if most < 100 * limits.AIR_MIN_MS:
                         most = 100 * limits.AIR_MIN_MS
                     most = ref + most if ref else 3 * s[_AIR_MOST] if filling else 0
@@ -279,11 +266,7 @@ class Limiter:
                 # reading must pass its best so far: noise alone seldom does.
                 c[b + _FEED_FROM] = seen
             c[b + _FEED] = _add(c[b + _FEED], dt)
-        # How fast the fill rises, from once the burst has settled. A reading that falls while fed
-        # forgets it (the window is NO_RISE_MS again until the rate is learned anew): the limb
-        # moved, and lifted the reading faster than the fill does (a stuck reading never falls).
-        if burst >= _SETTLE_MS and seen < c[b + _RATE_FROM]:
-            c[b + _STEP] = 0
+        # How fast the fill rises, from once the burst has settled.
         if burst < _SETTLE_MS or seen < c[b + _RATE_FROM]:
             c[b + _RATE_FROM] = seen
             c[b + _RATE] = 0
@@ -331,7 +314,6 @@ class Limiter:
         self._s[_AIR_MOST] = 0
         for b in range(0, len(self._c), _K):
             self._c[b + _AIR_REF] = 0
-            self._c[b + _TOPUP] = 0
 
     def clear(self):
         """Only an explicit user act calls this."""

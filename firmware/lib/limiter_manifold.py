@@ -59,14 +59,14 @@ class ManifoldLimiter(Limiter):
             return False
         if f < s[_M_MIN]:
             s[_M_MIN] = f
-        if f - s[_M_MIN] <= limits.PUMP_RUN_RISE_DMMHG:
+        if f - s[_M_MIN] <= limits.FALL_DMMHG:
             return False
         if s[_M_PATH] != 1:
             pressure = self._pressure
             for i in range(len(pressure)):
-                if (inlet[i] or vent[i]) and f <= pressure[i] + limits.PUMP_RUN_RISE_DMMHG:
+                if (inlet[i] or vent[i]) and f <= pressure[i] + limits.FALL_DMMHG:
                     return False  # a chamber open to it could explain it
-        self.trip(faults.PUMP_RUN, -1, f - s[_M_MIN], limits.PUMP_RUN_RISE_DMMHG)
+        self.trip(faults.PUMP_RUN, -1, f - s[_M_MIN], limits.FALL_DMMHG)
         return True
 
     def _not_rising(self, b, dt, seen, _top):

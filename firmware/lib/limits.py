@@ -26,13 +26,10 @@ VENT_TIMEOUT_MS = const(15000)
 # The same through one shared exhaust, per chamber on the board (every chamber drains
 # through its inlet, the manifold and a single valve: the time grows with the air to let out).
 VENT_TIMEOUT_SHARED_PER_CHAMBER_MS = const(7500)
-# A held chamber (both valves shut) whose reading, on a filter slow enough that the wearer's
-# pulse and movements pass (a time constant near 0.8 s), falls more than this below its highest
-# since it was last fed is leaking faster than its top-ups follow: a healthy one is topped up
-# 2 mmHg under its target, and what it loses after that (a limb creeping away for seconds after
-# a top-up, a neighbour venting that pressed on it) stays well short of it on a real leg.
-# What its top-ups put back: HOLD_AIR_PCT below.
-LEAK_DROP_DMMHG = const(80)
+# A held chamber (both valves shut) whose reading falls more than this below its highest since
+# it was last fed is leaking: a healthy one is topped up long before (the regulator's band is
+# 1.5 mmHg) and loses about 2 mmHg a minute. What its top-ups put back: HOLD_AIR_PCT below.
+LEAK_DROP_DMMHG = const(30)
 # While the pump feeds a chamber its reading must rise at least this much within this much
 # feeding time, or the reading is not the chamber's: a stuck or detached sensor (which
 # would let the pump run on unseen), a hose off or kinked. Feeding time counts at the pump's
@@ -45,19 +42,12 @@ NO_RISE_MS = const(1500)
 NO_RISE_DMMHG = const(5)
 NO_RISE_RATE_DMMHG = const(20)
 NO_RISE_MIN_MS = const(250)
-# A reading whose chamber's vent is shut may not fall more than FALL_DMMHG, nor more than
-# FALL_PCT of its level, below its level a moment (one FALL_BLOCK_MS block) before: with both
-# valves shut only a leak lets air out, about 10 mmHg/s at the worst, and a limb that moves
-# under a held chamber lifts and drops its reading by a few to 12 mmHg within a fraction of a
-# second, a share of it; a share of the air cannot leave a shut chamber that fast. A sensor come
-# off its chamber (or the chamber's hose) drops to zero, a sensor losing its gain steps down a
-# good share: SENSOR.
+# A reading whose chamber's vent is shut may not fall more than FALL_DMMHG below its level a
+# moment (one FALL_BLOCK_MS block) before: with both valves shut only a leak lets air out,
+# about 10 mmHg/s at the worst (FALL_DMMHG per block is 15 mmHg/s). Faster is a sensor come
+# off its chamber (or the chamber's hose): SENSOR.
 FALL_DMMHG = const(30)
-FALL_PCT = const(25)
 FALL_BLOCK_MS = const(200)
-# Single-sensor build: with the pump told off and the valves left as they are, the manifold may
-# not rise more than this above its lowest since (PUMP_RUN: air comes in).
-PUMP_RUN_RISE_DMMHG = const(30)
 # A chamber that needs more air (pump duty x time) than its last fill to the same target,
 # by AIR_MARGIN_PCT, before its reading reaches the target, or that still reads more than
 # AIR_SHORT_DMMHG short of it with AIR_SHORT_PCT more (fills repeat within a few %): the
@@ -65,14 +55,11 @@ PUMP_RUN_RISE_DMMHG = const(30)
 AIR_MARGIN_PCT = const(10)
 AIR_SHORT_PCT = const(5)
 AIR_SHORT_DMMHG = const(50)
-# A held chamber's top-ups may add up to what they added in its last hold (learned each cycle,
-# as a fill's air is) and HOLD_AIR_PCT of the air its fill took; in its first hold, or past
-# that, HOLD_AIR_FIRST_PCT (a limb creeping away under a fresh chamber for seconds, venous
-# blood pressed out, the held air cooling, take up to about a quarter on an arm). More is a leak,
-# or a reading drifting down that top-ups would follow upward (LEAK): a leak that appears
-# mid-session shows as more than the chamber took the cycle before.
-HOLD_AIR_PCT = const(20)
-HOLD_AIR_FIRST_PCT = const(40)
+# A held chamber's top-ups may add up to HOLD_AIR_PCT of the air its fill took, and
+# HOLD_AIR_PCT_PER_MIN more for every minute held (a healthy bladder's slow seep); more is a
+# leak, or a reading drifting down that top-ups would follow upward (LEAK).
+HOLD_AIR_PCT = const(5)
+HOLD_AIR_PCT_PER_MIN = const(20)
 # Either margin (a fill's AIR_MARGIN_PCT, a hold's top-ups) is never less than this much
 # full-pump time: a small rigid chamber, a bottle on the bench, fills in a dozen ticks, and
 # one tick more or a top-up after its gas cools is a good share of that.

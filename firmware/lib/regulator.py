@@ -26,17 +26,6 @@ _SETTLE_MS = const(300)  # wait after cut-off before judging the result
 _AVERAGE_MS = const(100)  # the last part of the settle window is averaged
 _DROOP_BAND = const(20)  # dmmHg below target while holding: top up
 _SLOW_BAND = const(150)  # dmmHg from target where the pump starts slowing
-# A held chamber that a filling neighbour pressed above its target (the tissue under the two
-# bulges into it) is let back down through its own vent, one tick at a time: when its reading's
-# excess over the target and _BLEED_BAND (at most _BLEED_STEP a tick), summed over time since
-# (dmmHg x ms, never below 0), passes _BLEED_SUM. The wearer's pulse adds as much below as
-# above, and a movement (under 0.6 s) cannot fill the sum however high it lifts the reading; a
-# neighbour's push lasts its whole fill: 3 mmHg over bleeds after 0.75 s, 1.5 mmHg over after
-# 3 s, and the sensor has shown the last bleed long before the sum can fill again. A bleed is
-# no fill: the cut-off learns from fills alone, never from creep or bleeds.
-_BLEED_BAND = const(10)
-_BLEED_STEP = const(20)
-_BLEED_SUM = const(15000)
 
 
 class Regulator:
@@ -93,13 +82,6 @@ class Regulator:
                 phase = self._settle(i, dt, p, t)
             elif p < t - _DROOP_BAND:
                 phase = _FILLING  # leak while holding: top up
-            elif m == HOLD:
-                a = p - t - _BLEED_BAND
-                a = self._timer[i] + (a if a < _BLEED_STEP else _BLEED_STEP) * dt
-                if a > _BLEED_SUM:
-                    self.vent[i] = 1
-                    a = 0
-                self._timer[i] = a if a > 0 else 0
             self._phase[i] = phase
         if client < 0:
             self.pump = 0

@@ -55,30 +55,19 @@ def test_hole1_a_held_reading_that_drops_away_trips_before_any_top_up():
     for _ in range(40):
         assert rig.check(440, HOLD, 1, 0, 0) == faults.NONE
     code = rig.check(190, HOLD, 1, 0, 0)  # the sensor's lag: most of the drop in the first sample
-    for _ in range(2):  # the limiter's light filter: caught within 75 ms
-        code = code or rig.check(20, HOLD, 1, 0, 0)
+    code = code or rig.check(20, HOLD, 1, 0, 0)
     assert code == faults.SENSOR and rig.lim.fault_chamber == 0
-    # More than a share of its level: a moving limb drops a good reading by less.
-    assert limits.FALL_DMMHG < rig.lim.fault_limit <= 440 * limits.FALL_PCT // 100 < rig.lim.fault_value
-
-
-def test_hole1_a_moving_limb_is_no_sensor_fault():
-    # A movement under a held chamber lifts its reading 12 mmHg and drops it back within 0.3 s.
-    rig = Rig()
-    assert rig.fill() == faults.NONE
-    for p in [440] * 40 + [480, 540, 560, 540, 480, 420, 400, 420, 440] + [440] * 40:
-        assert rig.check(p, HOLD, 1, 0, 0) == faults.NONE
+    assert rig.lim.fault_limit == limits.FALL_DMMHG and rig.lim.fault_value > limits.FALL_DMMHG
 
 
 def test_hole1_a_leak_is_no_sensor_fault():
-    # 10 mmHg/s out of a held chamber (a loose push-fit) that is not topped up: slower than
-    # FALL_DMMHG per block, so a leak (LEAK_DROP_DMMHG below its best since it was fed, on the
-    # slow filter: within 3 s), never a sensor come off.
+    # 10 mmHg/s out of a held chamber (a loose push-fit): slower than FALL_DMMHG per block, so
+    # a leak (LEAK_DROP_DMMHG below its best since it was fed), never a sensor come off.
     rig = Rig()
     assert rig.fill() == faults.NONE
     p = 440
     code = faults.NONE
-    for _ in range(120):
+    for _ in range(40):
         p -= 2
         code = code or rig.check(p, HOLD, 1, 0, 0)
     assert code == faults.LEAK and rig.lim.fault_limit == limits.LEAK_DROP_DMMHG
@@ -130,7 +119,7 @@ def test_hole5_zeroing_refuses_a_reading_still_settling_from_a_pressurised_chamb
 def test_hole5_a_zero_taken_from_a_chamber_that_vents_on_later_trips_when_it_reads_below_zero():
     b = Bench(offset=60).zeroed()  # 6 mmHg left in every chamber taken as the offset ...
     b.raw[:] = [0] * 4  # ... which then vents away: the chambers read -6 mmHg
-    b.run_ms(limits.VENTED_SETTLE_MS + 1500)  # and the slow filter's lag
+    b.run_ms(limits.VENTED_SETTLE_MS + 500)
     assert b.ctrl.state == faults.FAULT and b.ctrl.fault == faults.ZERO_OFFSET
     b.press(buttons.START, hold_ms=1600)  # cleared: the zeros are measured again
     assert b.ctrl.state == faults.ZEROING
@@ -150,7 +139,7 @@ def test_hole6_a_start_pressed_during_zeroing_does_not_outlive_a_fault():
 def test_hole7_a_vented_reading_well_below_zero_is_a_drifting_zero():
     b = Bench().zeroed()
     b.raw[1] = -(limits.ZERO_DRIFT_DMMHG + 20)  # the zero walked 6 mmHg down
-    b.run_ms(limits.VENTED_SETTLE_MS + 1500)  # and the slow filter's lag
+    b.run_ms(limits.VENTED_SETTLE_MS + 500)
     assert b.ctrl.fault == faults.ZERO_OFFSET and b.ctrl.limiter.fault_chamber == 1
     b2 = Bench().zeroed()
     b2.raw[1] = -(limits.ZERO_DRIFT_DMMHG - 10)  # within the margin: noise

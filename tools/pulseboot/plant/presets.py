@@ -4,11 +4,11 @@ See model.py for the pneumatics and limb.py for the limb these parameters feed.
 
 Every effect of the limb is a parameter whose default (zero; 1.0 for the size multipliers)
 switches it off; with all of them off the limb is the instant spring `tissue_l_per_mmhg` of the
-first model. `PRESETS` holds what `pulseboot sim --plant` runs: the body presets (small-leg,
-large-leg, arm) with the whole limb on (`LEG_LIMB` and `ARM_LIMB` say which figures change; the
-same as `LIMB_PRESETS`), and the bench (bottles, no limb), which runs its pump pulsation and
-thermal drift. `INSTANT_PRESETS` keeps the body presets on the instant-spring limb of the first
-model, for comparison.
+first model. `PRESETS` holds what `pulseboot sim --plant` runs. `LIMB_PRESETS` holds the body
+presets (small-leg, large-leg, arm) with the limb switched on (`LEG_LIMB` and `ARM_LIMB` say which
+figures change): today's firmware was tuned on the instant spring and false-alarms on a creeping
+leg, so they run without the limb until the controller is adapted (see README, "The simulated
+plant"). The bench (bottles, no limb) runs its pump pulsation and thermal drift.
 """
 from dataclasses import dataclass, replace
 
@@ -261,15 +261,10 @@ _BENCH = replace(
     air_heat_tau_s=60.0,
 )
 
-INSTANT_PRESETS = {
+PRESETS = {
     "small-leg": _SMALL_LEG,
     "large-leg": _LARGE_LEG,
     "arm": _ARM,
-}
-PRESETS = {
-    "small-leg": LIMB_PRESETS["small-leg"],
-    "large-leg": LIMB_PRESETS["large-leg"],
-    "arm": LIMB_PRESETS["arm"],
     "bench": _BENCH,
 }
 DEFAULT_PRESET = "small-leg"

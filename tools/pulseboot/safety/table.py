@@ -40,12 +40,9 @@ _FLASHES = "LED flashes the code (README: Status LED), buzzer"
 _NEXT_FILL_MS = (max(p[fw_programs.RELEASE_MS] + p[fw_programs.REST_MS] for p in fw_programs.PROGRAMS)
                  + limits.FILL_TIMEOUT_MS + limits.NO_RISE_MS)
 # A leak (the plant's: a ~0.3 mm hole, some 10 mmHg/s at 60 mmHg, 1.5 mmHg/s in the biggest
-# chamber at 30) shows once a chamber is held. The pump keeps up with it, so its reading seldom
-# falls LEAK_DROP_DMMHG: its top-ups add up instead, and a chamber's first hold may take
-# HOLD_AIR_FIRST_PCT of its fill's air (a limb creeps away under a fresh chamber for seconds):
-# up to about 12 s of top-ups on the boards' presets, from the start of the hold. A leak that
-# appears later in a session is caught sooner: past the last hold's top-ups and HOLD_AIR_PCT.
-_LEAK_MS = 15000
+# chamber at 30) shows once a chamber is held; its reading then needs up to 2 s to fall
+# LEAK_DROP_DMMHG and the drift filter's lag: from the start of the hold.
+_LEAK_MS = 4000
 # A sensor reading 60 % (the injected 'low-sensor') in a chamber's first fill: the true
 # pressure is target / 0.6 when the reading shows the target, at 55 mmHg 36.7 above it.
 _LOW_ALLOWANCE_MMHG = 22
@@ -56,12 +53,10 @@ _SHUT_IN = ("held chambers are shut off from the one sensor (on the manifold): t
 
 FAULTS = (
     Fault("leak", "hold", ("LEAK", "FILL_TIMEOUT", "NO_RISE", "AIR"), _LEAK_MS,
-          "a held chamber (both valves shut) whose reading (on a 0.8 s filter: the pulse and movements pass) "
-          "falls more than %d mmHg below its highest since it was last fed, or whose top-ups add up to more than "
-          "its last hold's top-ups and %d %% of the air its fill took (in its first hold, and at most: %d %%; at "
-          "least %g s of full pump): a leak that appears mid-session shows as more than the chamber took the "
-          "cycle before" % (
-              limits.LEAK_DROP_DMMHG // 10, limits.HOLD_AIR_PCT, limits.HOLD_AIR_FIRST_PCT,
+          "a held chamber (both valves shut) whose reading falls more than %d mmHg below its highest since it "
+          "was last fed, or whose top-ups add up to more than %d %% of the air its fill took (%d %% more a minute "
+          "held, at least %g s of full pump)" % (
+              limits.LEAK_DROP_DMMHG // 10, limits.HOLD_AIR_PCT, limits.HOLD_AIR_PCT_PER_MIN,
               limits.AIR_MIN_MS / 1000),
           _LATCH, _FLASHES, _CLEAR, {}, 0, "", {_PULSED: _SHUT_IN}),
     Fault("hose-off", "fill", ("NO_RISE", "FILL_TIMEOUT", "LEAK", "SENSOR", "AIR", "GARMENT", "NO_BOOT"),
@@ -106,10 +101,9 @@ FAULTS = (
           "fills slower", "nothing, or the flashes of FILL_TIMEOUT, AIR or NO_RISE",
           _CLEAR, {}, 0, ""),
     Fault("detached-sensor", "fill", ("SENSOR", "NO_RISE", "GARMENT", "NO_BOOT"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
-          "a reading that falls more than %d mmHg and more than %d %% of its level in %d ms (faster than a leak "
-          "lets air out, more than a moving limb drops it) while its chamber's vent is shut, or that does not "
-          "rise while fed; at START the garment check (GARMENT, or NO_BOOT for the one sensor of a single-sensor "
-          "build)" % (limits.FALL_DMMHG // 10, limits.FALL_PCT, limits.FALL_BLOCK_MS),
+          "a reading that falls more than %d mmHg in %d ms (faster than a leak lets air out) while its chamber's "
+          "vent is shut, or that does not rise while fed; at START the garment check (GARMENT, or NO_BOOT for "
+          "the one sensor of a single-sensor build)" % (limits.FALL_DMMHG // 10, limits.FALL_BLOCK_MS),
           _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
     Fault("low-sensor", "fill", ("SENSOR", "AIR", "NO_RISE", "OVERPRESSURE"), 2 * limits.FILL_TIMEOUT_MS,
           "its reading steps down (SENSOR, as a detached sensor); from a vented chamber, the air pumped into it "
@@ -124,11 +118,10 @@ FAULTS = (
           "margin at the highest level the sensors allow (55 mmHg); the next fill takes more air (AIR)" % (
               _LOW_ALLOWANCE_MMHG)),
     Fault("drifting-sensor", "now", ("ZERO_OFFSET", "LEAK", "SENSOR", "NO_RISE", "AIR"), 60000,
-          "a chamber vented for %g s reading more than %d mmHg below zero on a 0.8 s filter (ZERO_OFFSET); held, "
-          "the top-ups that follow a reading drifting down add up to more than its last hold's and %d %% of the "
-          "air its fill took (%d %% in a first hold: LEAK); at START the garment check's zeros" % (
-              limits.VENTED_SETTLE_MS / 1000, limits.ZERO_DRIFT_DMMHG // 10, limits.HOLD_AIR_PCT,
-              limits.HOLD_AIR_FIRST_PCT),
+          "a chamber vented for %g s reading more than %d mmHg below zero (ZERO_OFFSET); held, the top-ups that "
+          "follow a reading drifting down add up to more than %d %% of the air its fill took (LEAK); at START "
+          "the garment check's zeros" % (limits.VENTED_SETTLE_MS / 1000, limits.ZERO_DRIFT_DMMHG // 10,
+                                         limits.HOLD_AIR_PCT),
           _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
     Fault("noisy-sensor", "now", (), 0,
           "tolerated: the limiter's margins hold; noise that looks like a fault trips as one: a reading out of "
