@@ -301,6 +301,9 @@ class Controller:
             if short & (1 << buttons.START):
                 self._start_pending = True  # pressed right after power-on: start once zeroed
                 ack = _ACK_BEEP
+            elif long & (1 << buttons.START) and self._start_pending:
+                self._start_pending = False  # a long START stops, here too: the session never begins
+                ack = _ACK_END
             return ack
         if long & (1 << buttons.START):
             self._stop()

@@ -45,6 +45,15 @@ def test_start_pressed_during_zeroing_starts_once_zeroed():
     assert b.ctrl.state == faults.RUNNING
 
 
+def test_a_long_start_during_zeroing_drops_the_start_pressed_before_it():
+    b = Bench()
+    b.press(buttons.START)
+    b.press(buttons.START, 1600)  # a long press: stop
+    assert b.ctrl.state == faults.ZEROING
+    b.run_ms(3600)
+    assert b.ctrl.state == faults.IDLE and b.ctrl.pump == 0
+
+
 def test_buttons_start_pause_resume_stop():
     b = Bench().zeroed()
     b.press(buttons.START)
