@@ -57,3 +57,23 @@ def test_a_wrong_fault_is_one_line_naming_what_is_allowed(capsys, value, words):
 def test_board_faults_on_the_core_shell_are_one_line(capsys):
     code, _out, err = sim(capsys, "--fault", "hang@1", "--shell", "core", "--duration", 5)
     assert code == 2 and err.count("\n") == 1 and "need the device shell" in err
+
+
+@pytest.mark.parametrize("faults, words", [
+    (["power-cycle@5", "power-cycle@5.2"], "still off from 'power-cycle@5'"),
+    (["power-cycle@5", "hang@5.4"], "still off from 'power-cycle@5'"),
+    (["leak:2@5", "leak:2@5"], "given twice"),
+])
+def test_faults_that_cannot_both_happen_are_one_line(capsys, faults, words):
+    args = [a for f in faults for a in ("--fault", f)]
+    assert cli.main(["sim", "--duration", "20", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err and "Traceback" not in err
+
+
+def test_a_second_power_cycle_once_the_board_is_back_runs(capsys):
+    code, out, err = sim(capsys, "--duration", "20", "--fault", "power-cycle@5", "--fault", "power-cycle@5.6",
+                         "--summary")
+    assert code == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert [f["kind"] for f in summary["injected"]] == ["power-cycle", "power-cycle"]

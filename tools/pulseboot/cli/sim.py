@@ -110,6 +110,25 @@ def _fault(text, duration_s, chambers, board, run):
     return run.PlantFault(kind, round(at_s * 1000), int(chamber) - 1 if colon else 0)
 
 
+def _check_fault_overlap(faults, texts):
+    """The same fault twice, or a board fault while the board is still off from a power-cycle
+    (it only comes back POWER_OFF_MS later): one line naming both."""
+    from pulseboot.fakeboard.world import BOARD_FAULTS, POWER_OFF_MS
+
+    seen = {}
+    for f, text in zip(faults, texts):
+        if f in seen:
+            raise UsageError(f"--fault {text!r} is given twice ({seen[f]!r}); give each fault once")
+        seen[f] = text
+    cycles = [(f.at_ms, text) for f, text in zip(faults, texts) if f.kind == "power-cycle"]
+    for f, text in zip(faults, texts):
+        for at, cycle in cycles:
+            if f.kind in BOARD_FAULTS and text != cycle and at <= f.at_ms < at + POWER_OFF_MS + 100:
+                raise UsageError(f"--fault {text!r}: the board is still off from {cycle!r} (off for "
+                                 f"{POWER_OFF_MS / 1000:g} s, then it boots); expected a board fault at least "
+                                 f"{(POWER_OFF_MS + 100) / 1000:g} s after a power-cycle")
+
+
 def _press_expect(buttons):
     return "BUTTON@SECONDS[:long] with BUTTON one of " + ", ".join(buttons)
 
@@ -222,6 +241,7 @@ def _sim_kwargs(args, run, plant):
     if args.fault:
         chambers = fw.load_board(board)["chambers"]
         kw["plant_faults"] = [_fault(t, kw["duration_s"], chambers, board, run) for t in args.fault]
+        _check_fault_overlap(kw["plant_faults"], args.fault)
     return kw
 
 
