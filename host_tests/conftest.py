@@ -5,9 +5,12 @@ import sys
 
 from hypothesis import settings
 
-# CI draws the same examples every run, so a red CI always means the change, not the dice.
+# Every run draws the same examples (CI and `make test` alike), so a red run always means the
+# change, not the dice. HYPOTHESIS_PROFILE=search draws fresh ones (and keeps what fails in
+# .hypothesis/ to replay); test_stateful_safety.py has a deeper profile of its own.
 settings.register_profile("ci", derandomize=True)
-settings.load_profile("ci" if os.environ.get("CI") else "default")
+settings.register_profile("search", derandomize=False)
+settings.load_profile("search" if os.environ.get("HYPOTHESIS_PROFILE") == "search" else "ci")
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "core"))

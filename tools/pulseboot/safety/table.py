@@ -115,8 +115,10 @@ FAULTS = (
           "limiter can tell from a fill's own ripple; on the single-sensor build the pump's pulses hide the step "
           "too), in the chamber's first fill of a session (no earlier fill to compare its air with): that fill "
           "ends when the low reading shows the target, the true pressure two thirds above it, %d mmHg past the "
-          "margin at the highest level the sensors allow (55 mmHg); the next fill takes more air (AIR)" % (
-              _LOW_ALLOWANCE_MMHG)),
+          "margin at the highest level the HX710B sensors allow (55 mmHg); a fill later in the session takes more "
+          "air than the one before (AIR). A sensor that already reads low when its chamber first fills in a "
+          "session is not seen at all: every later fill is compared with that one (What software cannot "
+          "catch)" % (_LOW_ALLOWANCE_MMHG)),
     Fault("drifting-sensor", "now", ("ZERO_OFFSET", "LEAK", "SENSOR", "NO_RISE", "AIR"), 60000,
           "a chamber vented for %g s reading more than %d mmHg below zero (ZERO_OFFSET); held, the top-ups that "
           "follow a reading drifting down add up to more than %d %% of the air its fill took (LEAK); at START "
@@ -145,7 +147,9 @@ FAULTS = (
           {_PULSED: "all"}, 0, "", {"inlet+vent": "no sensor on the manifold behind the closed inlets"}),
     Fault("hang", "now", ("reset",), limits.WDT_TIMEOUT_MS + _TICK,
           "the pump driver's own lease turns the pump off within %d ms of the last command; the watchdog, fed "
-          "only after the limiter passed, resets the chip" % limits.PUMP_LEASE_MS, "pump off by its lease, then "
+          "only after the limiter passed, resets the chip (a loop that stops while every output is still safe, "
+          "idle before the first session, is left stopped: the watchdog is armed only once an output leaves the "
+          "safe state, so the REPL stays reachable)" % limits.PUMP_LEASE_MS, "pump off by its lease, then "
           "boot.py vents every chamber", "the board restarts idle", "the restart itself", {}, 0, ""),
     Fault("power-cycle", "now", (), 0,
           "none needed: without power the pump stops and normally-open vents open; the chip starts idle",
@@ -160,6 +164,15 @@ VENT_WITHIN_MS = 10000  # ... every chamber that can vent is below SAFE_MMHG thi
 SAFE_MMHG = 15.0
 MARGIN_MMHG = _MARGIN
 
+# What software cannot catch on any board, and the hardware backstop for it.
+EVERY_BOARD = (
+    "A sensor that reads low (a gain lost, a leaky sense tube) from before its chamber's first fill of a "
+    "session: the firmware learns each chamber's air from its own fills, so it has nothing to compare that "
+    "chamber with, and fills it until the low reading shows the target, every cycle (at 60 %% gain the true "
+    "pressure is two thirds above the target; on the single-sensor build every chamber). Backstop: a "
+    "mechanical relief valve on the manifold set below the hard limit (%d mmHg), and checking the sensors "
+    "against a gauge (README: Calibrating analog sensors) before strapping the boot on." % (
+        limits.HARD_LIMIT_DMMHG // 10))
 # What software cannot catch, per valve topology, and the hardware backstop for it.
 HARDWARE = {
     "inlet+vent": (
@@ -231,6 +244,7 @@ def markdown():
         lines.append("| `%s` | %s | %s | %s | %s | %s | %s | %s |" % (
             f.kind, shows[f.shows], detect, codes, bound, f.response, f.user_sees, f.cleared))
     lines += ["", "## What software cannot catch", ""]
+    lines += ["- **every board**: " + EVERY_BOARD]
     for topology, text in HARDWARE.items():
         lines.append("- **%s**: %s" % (topology, text))
     return "\n".join(lines) + "\n"
