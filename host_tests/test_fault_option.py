@@ -46,6 +46,8 @@ def test_a_board_fault_runs_on_the_device_shell(capsys):
     ("leak@-1", ["time must be seconds >= 0"]),
     ("leak@abc", ["time must be seconds >= 0"]),
     ("leak@601", ["< the duration (600 s)"]),
+    ("hang:3@5", ["no chamber's", "expected hang@SECONDS"]),
+    ("stuck-pump:2@5", ["no chamber's", "expected stuck-pump@SECONDS"]),
 ])
 def test_a_wrong_fault_is_one_line_naming_what_is_allowed(capsys, value, words):
     code, out, err = sim(capsys, "--fault", value)

@@ -90,6 +90,10 @@ def _fault_expect():
     return "KIND[:CHAMBER]@SECONDS with KIND one of " + ", ".join(FAULT_KINDS)
 
 
+# Faults of the pump or of the board itself: they take no chamber.
+_WHOLE_BOARD_FAULTS = ("pump-weak", "dead-pump", "stuck-pump", "hang", "power-cycle")
+
+
 def _fault(text, duration_s, chambers, board, run):
     """A PlantFault from KIND[:CHAMBER]@SECONDS (chamber counted from 1 on the command line)."""
     from pulseboot.run.scenario import FAULT_KINDS
@@ -98,6 +102,9 @@ def _fault(text, duration_s, chambers, board, run):
     kind, colon, chamber = what.partition(":")
     if not at or kind not in FAULT_KINDS:
         raise UsageError(f"--fault {text!r}: expected {_fault_expect()}")
+    if colon and kind in _WHOLE_BOARD_FAULTS:
+        raise UsageError(f"--fault {text!r}: {kind} is the pump's or the board's, no chamber's; "
+                         f"expected {kind}@SECONDS")
     if colon and not (chamber.isdigit() and 1 <= int(chamber) <= chambers):
         raise UsageError(f"--fault {text!r}: chamber must be a whole number from 1 to {chambers} "
                          f"(board {board}; 1 is the most distal)")
