@@ -16,6 +16,7 @@ from pulseboot import cli, run
 from pulseboot.plant import PRESETS, PlantParams, fit, fit_data, fit_model
 from pulseboot.plant.from_json import dump
 from pulseboot.report.trace import TraceWriter, read_trace
+from cli_checks import assert_one_line_error, run_cli
 
 BOTTLE_L = 0.505  # a 0.5 L bottle and its hose
 BOTTLE = {"chamber_min_l": BOTTLE_L, "chamber_unfold_l": 0.0, "knee_mmhg": 1.0, "tissue_l_per_mmhg": fit.BOTTLE_TISSUE}
@@ -46,16 +47,8 @@ def session(path, params, seed, duration_s=666.0, presses=PRESSES, program="reco
 
 
 def fit_cli(capsys, *args):
-    code = cli.main(["fit", *[str(a) for a in args]])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(capsys, "fit", *args)
 
-
-def assert_one_line_error(code, out, err, *needles):
-    assert code == 2, (code, out, err)
-    assert out == "" and err.count("\n") == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in err, (needle, err)
 
 
 def assert_within(fitted, truth, tolerance=0.10):

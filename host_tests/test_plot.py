@@ -10,22 +10,14 @@ from matplotlib import image as mpimg
 from pulseboot import cli
 from pulseboot.report import events
 from pulseboot.report.trace import FIXED, TraceError, read_trace
+from cli_checks import assert_one_line_error, run_cli
 
 SIM = ["--shell", "core", "--duration", "140", "--press", "start@0", "--press", "start@50", "--press", "start@58",
        "--press", "start@120:long", "--fault", "leak:2@100"]
 
 
-def run(capsys, *args):
-    code = cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
-
-def assert_one_line_error(code, out, err, *needles):
-    assert code == 2, (code, out, err)
-    assert out == "" and err.count("\n") == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in err, (needle, err)
 
 
 @pytest.fixture(scope="module")
