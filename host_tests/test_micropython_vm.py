@@ -1,7 +1,9 @@
 """The core tests and the allocation check, run inside the real MicroPython interpreter."""
 import pathlib
 import re
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 from pulseboot import bench, build, fw, installed
@@ -56,3 +58,30 @@ def test_start_up_fits_the_heap_budget_and_leaves_only_what_the_loop_uses(board)
     left = {m for m in modules if m in ("wiring", "topology", "settings", "crashlog", "boot", "boards")
             or m.startswith("boards.")}
     assert not left, left
+
+
+
+def test_start_up_heap_figure_does_not_depend_on_where_the_files_lie():
+    # The collector is conservative: a stale stack word pointing at a dropped object kept 1.7 KB
+    # alive when the repo was at /check/work/main (16 characters) and the build at
+    # /tmp/pulseboot-bench-xxxxxxxx (29): the stack's contents follow the lengths of the paths in
+    # argv. bench_heap.py scrubs the stack before it measures. Those lengths again (the repo's
+    # tools/ reached through a link), against the same build measured from the repo itself.
+    base = pathlib.Path(tempfile.mkdtemp(prefix="", dir="/tmp"))  # /tmp/xxxxxxxx
+    try:
+        root = base / ("r" * (15 - len(str(base))))
+        root.mkdir()
+        (root / "tools").symlink_to(fw.ROOT / "tools")
+        script = root / "toolz" / "mp" / "bench_heap.py"
+        script.parent.mkdir(parents=True)
+        script.write_text((fw.ROOT / "tools" / "mp" / "bench_heap.py").read_text())
+        out = build.build("esp32-devkitc-4ch-manifold", root / ("b" * (28 - len(str(root)))))
+        assert (len(str(root)), len(str(script)), len(str(out))) == (16, 39, 29)
+        figures = []
+        for script_path, repo in ((script, root), (fw.ROOT / "tools" / "mp" / "bench_heap.py", fw.ROOT)):
+            proc = run_vm(script_path, str(repo), str(out), heapsize=bench.HEAPSIZE_STARTUP)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            figures.append(int(proc.stdout.split("heap_after_init_bytes ")[1].split()[0]))
+    finally:
+        shutil.rmtree(base)
+    assert abs(figures[0] - figures[1]) <= 256, figures
