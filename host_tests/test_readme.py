@@ -38,6 +38,8 @@ def test_limit_figures_match_the_limits_table():
         "twice the time its last %g mmHg took (never below %g s)" % (
             L.NO_RISE_RATE_DMMHG / 10, L.NO_RISE_MIN_MS / 1000),
         "falls more than %g mmHg within %g s" % (L.FALL_DMMHG / 10, L.FALL_BLOCK_MS / 1000),
+        "falls more than %g mmHg below its best of a pump burst" % (L.FED_FALL_DMMHG / 10),
+        "has not settled there within %g s" % (L.NEAR_TARGET_MS / 1000),
         "needs %g %% more air (pump duty x time, at least %g s of full pump)" % (
             L.AIR_MARGIN_PCT, L.AIR_MIN_MS / 1000),
         "still reads %g mmHg short of it with %g %% more" % (L.AIR_SHORT_DMMHG / 10, L.AIR_SHORT_PCT),

@@ -37,7 +37,9 @@ _AIR_REF = const(12)  # the air its last fill needed to reach the target; 0 unkn
 _REACHED = const(13)  # reached its target last tick
 _HOLD = const(14)  # time held since it reached its target
 _TOP = const(15)  # held: the highest smoothed reading since it was last fed (x 8)
-_K = const(16)
+_NEAR = const(16)  # filling: time since its reading first came within a sixteenth of its target
+_FED_TOP = const(17)  # fed: the highest fast reading in this burst, once it settled
+_K = const(18)
 # Per sensor, likewise.
 _FAST = const(0)  # lightly filtered reading (a quarter of the new one each tick)
 _LO = const(1)  # the lowest fast reading in this FALL_BLOCK_MS block
@@ -165,6 +167,11 @@ class Limiter:
                 return self.trip(faults.VENT_TIMEOUT, i, c[b + _VENT], self.vent_timeout_ms, True)
             if self._timer(b + _HIGH, dt, p >= limits.TOURNIQUET_DMMHG, limits.TOURNIQUET_MS):
                 return self.trip(faults.TOURNIQUET, i, c[b + _HIGH], limits.TOURNIQUET_MS, True)
+            # Its own sensor within a sixteenth of the target, a chamber settles there in a second
+            # or two; one that hovers short while the pump tops it up loses the air as it comes.
+            if own and self._timer(b + _NEAR, dt, m == FILL and not reached[i] and (
+                    c[b + _NEAR] > 0 or p >= peak[i] - peak[i] // 16), limits.NEAR_TARGET_MS):
+                return self.trip(faults.LEAK, i, c[b + _NEAR], limits.NEAR_TARGET_MS, True)
             self._timer(b + _HOLD, dt, m == HOLD, 0x3FFFFFFF)
             fed = inlet[i] and pump
             ref = c[b + _AIR_REF]
@@ -183,6 +190,14 @@ class Limiter:
                 # The reading that shows chamber i while it is fed: its own sensor, or the manifold's.
                 # Feeding time counts at the duty the pump runs (ms at full pump): a slow top-up
                 # has as long as its air needs.
+                if own:
+                    # Fed through its open inlet, a chamber's pressure can only rise: a reading
+                    # that falls is no longer all of it (a sensor losing gain, a sense tube off).
+                    f = s[i * _KS + _FAST]
+                    if c[b + _BURST] < _SETTLE_MS or f > c[b + _FED_TOP]:
+                        c[b + _FED_TOP] = f
+                    elif f < c[b + _FED_TOP] - limits.FED_FALL_DMMHG:
+                        return self.trip(faults.SENSOR, i, c[b + _FED_TOP] - f, limits.FED_FALL_DMMHG)
                 if self._not_rising(b, pump * dt // 100, s[(i if own else 0) * _KS + _FAST], top):
                     return self.trip(faults.NO_RISE, i, c[b + _FEED], self._window(b), True)
                 air = c[b + _AIR] + pump * dt

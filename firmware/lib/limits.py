@@ -30,6 +30,10 @@ VENT_TIMEOUT_SHARED_PER_CHAMBER_MS = const(7500)
 # it was last fed is leaking: a healthy one is topped up long before (the regulator's band is
 # 1.5 mmHg) and loses about 2 mmHg a minute. What its top-ups put back: HOLD_AIR_PCT below.
 LEAK_DROP_DMMHG = const(30)
+# A chamber's own sensor reading within a sixteenth of its target must settle there (the
+# regulator's verdict) within this long: one that hovers short while the pump tops it up loses
+# the air as fast as it comes (LEAK).
+NEAR_TARGET_MS = const(6000)
 # While the pump feeds a chamber its reading must rise at least this much within this much
 # feeding time, or the reading is not the chamber's: a stuck or detached sensor (which
 # would let the pump run on unseen), a hose off or kinked. Feeding time counts at the pump's
@@ -48,6 +52,10 @@ NO_RISE_MIN_MS = const(250)
 # off its chamber (or the chamber's hose): SENSOR.
 FALL_DMMHG = const(30)
 FALL_BLOCK_MS = const(200)
+# While the pump feeds a chamber through its open inlet its pressure can only rise: a reading
+# (its own sensor's) more than this below its best since the burst settled is not all of it.
+# A healthy fill's reading dips at most 0.4 mmHg (the sensor's noise).
+FED_FALL_DMMHG = const(20)
 # A chamber that needs more air (pump duty x time) than its last fill to the same target,
 # by AIR_MARGIN_PCT, before its reading reaches the target, or that still reads more than
 # AIR_SHORT_DMMHG short of it with AIR_SHORT_PCT more (fills repeat within a few %): the
@@ -57,8 +65,10 @@ AIR_SHORT_PCT = const(5)
 AIR_SHORT_DMMHG = const(50)
 # A held chamber's top-ups may add up to HOLD_AIR_PCT of the air its fill took, and
 # HOLD_AIR_PCT_PER_MIN more for every minute held (a healthy bladder's slow seep); more is a
-# leak, or a reading drifting down that top-ups would follow upward (LEAK).
-HOLD_AIR_PCT = const(5)
+# leak, or a reading drifting down that top-ups would follow upward (LEAK). Healthy holds on every
+# plant preset top up at most about 2 % in their first seconds (3.3 % after 20 s on the arm); a
+# leak in a 2.5 s peristaltic hold, 5 %.
+HOLD_AIR_PCT = const(3)
 HOLD_AIR_PCT_PER_MIN = const(20)
 # Either margin (a fill's AIR_MARGIN_PCT, a hold's top-ups) is never less than this much
 # full-pump time: a small rigid chamber, a bottle on the bench, fills in a dozen ticks, and

@@ -58,9 +58,10 @@ FAULTS = (
     Fault("leak", "hold", ("LEAK", "FILL_TIMEOUT", "NO_RISE", "AIR"), _LEAK_MS,
           "a held chamber (both valves shut) whose reading falls more than %d mmHg below its highest since it "
           "was last fed, or whose top-ups add up to more than %d %% of the air its fill took (%d %% more a minute "
-          "held, at least %g s of full pump)" % (
+          "held, at least %g s of full pump); a filling chamber whose own sensor has come within a sixteenth of "
+          "its target and does not settle there within %g s (the pump's top-ups leave as fast as they come)" % (
               limits.LEAK_DROP_DMMHG // 10, limits.HOLD_AIR_PCT, limits.HOLD_AIR_PCT_PER_MIN,
-              limits.AIR_MIN_MS / 1000),
+              limits.AIR_MIN_MS / 1000, limits.NEAR_TARGET_MS / 1000),
           _LATCH, _FLASHES, _CLEAR, {}, 0, "", {_PULSED: _SHUT_IN}),
     Fault("hose-off", "fill", ("NO_RISE", "FILL_TIMEOUT", "LEAK", "SENSOR", "AIR", "GARMENT", "NO_BOOT"),
           {"inlet+vent": limits.NO_RISE_MS + _SENSOR_LAG_MS, _PULSED: 2 * limits.NO_RISE_MS + 4 * _SENSOR_LAG_MS},
@@ -109,10 +110,13 @@ FAULTS = (
           "the one sensor of a single-sensor build)" % (limits.FALL_DMMHG // 10, limits.FALL_BLOCK_MS),
           _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
     Fault("low-sensor", "fill", ("SENSOR", "AIR", "NO_RISE", "OVERPRESSURE"), 2 * limits.FILL_TIMEOUT_MS,
-          "its reading steps down (SENSOR, as a detached sensor); from a vented chamber, the air pumped into it "
+          "its reading steps down: more than %d mmHg below its best of a pump burst while the pump feeds it, "
+          "when its pressure can only rise, or as a detached sensor's while held (SENSOR); from a vented chamber, "
+          "the air pumped into it "
           "against what its last fill took: more than %d %% more (at least %g s of full pump) before it reads "
           "its target, or still %d mmHg short of it with %d %% more (AIR)" % (
-              limits.AIR_MARGIN_PCT, limits.AIR_MIN_MS / 1000, limits.AIR_SHORT_DMMHG // 10, limits.AIR_SHORT_PCT),
+              limits.FED_FALL_DMMHG // 10, limits.AIR_MARGIN_PCT, limits.AIR_MIN_MS / 1000,
+              limits.AIR_SHORT_DMMHG // 10, limits.AIR_SHORT_PCT),
           _LATCH, _FLASHES, _CLEAR, {}, _LOW_ALLOWANCE_MMHG,
           "a reading that turns low while its chamber is still nearly empty (40 %% of a few mmHg is no fall the "
           "limiter can tell from a fill's own ripple; on the single-sensor build the pump's pulses hide the step "
