@@ -94,7 +94,9 @@ class ManifoldLimiter(Limiter):
             c[b + _RATE] = 0
         # Within pulses: the feeding time since the manifold last rose, across pulses (judged
         # from its lowest: it reads lower as the flow eases, which is no sign of a stuck sensor).
-        if c[b + _FEED] == 0 or seen - c[b + _FEED_FROM] >= limits.NO_RISE_DMMHG:
+        # The air rushing through the valve makes the manifold's reading the noisier: a rise
+        # counts at twice a chamber sensor's (a hose off reads some 28 mmHg of flow, +-0.5).
+        if c[b + _FEED] == 0 or seen - c[b + _FEED_FROM] >= 2 * limits.NO_RISE_DMMHG:
             c[b + _FEED_FROM] = seen
             c[b + _FEED] = dt if dt > 0 else 1
         else:
