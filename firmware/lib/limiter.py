@@ -294,13 +294,16 @@ class Limiter:
         return c[b + _FEED] > self._window(b)
 
     def check_sensors(self):
-        """Before zeroing only the sensor itself can be judged."""
+        """Before zeroing only the sensor itself can be judged: silent, or reading what no
+        zero offset explains (an analog sensor's dead 0 V is far below its range)."""
         if self.fault:
             return self.fault
         stale_ms = self._stale_ms
         for i in range(len(stale_ms)):
             if stale_ms[i] > limits.SENSOR_STALE_MS:
                 return self.trip(faults.SENSOR, i, stale_ms[i], limits.SENSOR_STALE_MS, True)
+            if not -limits.SENSOR_MAX_DMMHG <= self._sensed[i] <= limits.SENSOR_MAX_DMMHG:
+                return self.trip(faults.SENSOR, i, self._sensed[i], limits.SENSOR_MAX_DMMHG)
         return faults.NONE
 
     def trip(self, code, chamber, value=0, limit=0, ms=False):

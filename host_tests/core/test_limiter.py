@@ -73,6 +73,16 @@ def test_sensor_out_of_range_or_stale():
     assert Rig().check([0, 0, 0], stale=[0, limits.SENSOR_STALE_MS + 1, 0]) == faults.SENSOR
 
 
+def test_before_zeroing_a_reading_no_zero_offset_explains_is_a_sensor_fault():
+    # An analog sensor gone dead reads 0 V, far below its range: SENSOR at once, not after
+    # zeroing has waited for readings that agree.
+    rig = Rig()
+    rig.pressure[:] = [20, -30, 0]  # zeros a little off: fine
+    assert rig.lim.check_sensors() == faults.NONE
+    rig.pressure[:] = [20, -limits.SENSOR_MAX_DMMHG - 1, 0]
+    assert rig.lim.check_sensors() == faults.SENSOR and rig.lim.fault_chamber == 1
+
+
 def test_pump_may_not_run_forever():
     rig = Rig()
     code = faults.NONE

@@ -96,8 +96,9 @@ FAULTS = (
           {_PULSED: "the chamber's valve joins it to the one being filled: both fill together to what the one "
                     "sensor reads, neither above its target; the next fill takes more air than before (AIR)"}),
     Fault("dead-sensor", "now", ("SENSOR", "NO_RISE"), limits.SENSOR_STALE_MS + _TICK,
-          "no fresh reading for %d ms (or, fed meanwhile, a reading that does not rise: NO_RISE)" % (
-              limits.SENSOR_STALE_MS), _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
+          "no fresh reading for %d ms (or, fed meanwhile, a reading that does not rise: NO_RISE); an analog "
+          "sensor's dead 0 V is out of range at once, while zeroing too (more than %d mmHg from zero)" % (
+              limits.SENSOR_STALE_MS, limits.SENSOR_MAX_DMMHG // 10), _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
     Fault("stuck-sensor", "fill", ("NO_RISE", "SENSOR", "VENT_TIMEOUT"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
           "the pump feeds the chamber and its reading does not rise: within %g s, or twice the time the fill's "
           "last %d mmHg took (at least %g s), so a reading that stops while the chamber rises fast is caught "
