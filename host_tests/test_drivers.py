@@ -25,7 +25,7 @@ from device import Pump
 from valves import Valves
 from valves_595 import ShiftValves
 
-NO = hx710b.NO_READING
+NO = faults.NO_READING
 BOARDS = fw.board_names()
 
 

@@ -11,9 +11,10 @@ PACKAGE = fw.ROOT / "tools" / "pulseboot"
 FOLDERS = {"cli", "plant", "run", "fakeboard", "report", "safety", "twin"}
 # Files at the top: one job each, used by several folders or by one command alone
 # (custom_programs.py: the firmware's own /programs.json check and install, beside fw.py, for
-# sim --program-file and program check).
+# sim --program-file and program check; const_fold.py: the build's folding of the constant
+# tables into the modules that use them).
 TOP = {"__init__.py", "fw.py", "installed.py", "build.py", "flash.py", "bench.py", "docs.py", "pins.py",
-       "custom_programs.py"}
+       "custom_programs.py", "const_fold.py"}
 
 
 def _module_name(path):

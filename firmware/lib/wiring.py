@@ -96,6 +96,9 @@ def _calibrated(board, path):
     return board
 
 
+FOLDED_TABLES = ("limits", "faults")
+
+
 def startup_modules(board):
     """The sys.modules names only start-up uses: this module, topology.py, safe_state.py
     and the board file. start() drops them once the Device and the Controller are built."""
@@ -259,6 +262,11 @@ def loop_parts(root, hw, ctrl, time):
         # Defaults are running; the file stays as it is until a setting changes.
         print("settings reset:", keeper.problem)
         hw.led.show(led.SETTINGS_RESET, led.SETTINGS_RESET_MS)
+    # The constant tables: `pulseboot build` folds their numbers into the loop's modules
+    # (tools/pulseboot/const_fold.py), so on the chip only start-up read them. (Run from source,
+    # as on the host, the modules that import them keep them.)
+    for name in FOLDED_TABLES:
+        sys.modules.pop(name, None)
     # The telemetry line goes on the USB serial port (the console's byte stream), where there is one.
     out = getattr(sys.stdout, "buffer", None)
     if out is None:

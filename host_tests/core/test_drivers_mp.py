@@ -7,6 +7,7 @@ import time
 import micropython
 
 import crashlog
+import faults
 import hx710b
 from analog_sensor import AnalogSensor
 from device import ButtonsIO, Pump
@@ -88,7 +89,7 @@ def test_hx710b_shared_clock_decodes_signed_words_without_allocating():
     clock = Clock(chips)
     drv = hx710b.HX710B(clock, chips, 100000)
     out = [0, 0, 0]
-    assert locked_read(drv, out) == 0 and out == [hx710b.NO_READING] * 3 and clock.rising == 0
+    assert locked_read(drv, out) == 0 and out == [faults.NO_READING] * 3 and clock.rising == 0
     chips[0].convert(1234560)  # 123.456 dmmHg -> 123
     chips[1].convert(-50)  # rounds to 0 counts of pressure... but not a zero word
     chips[2].convert(-999950)  # -99.995 -> -100 (rounded half up)
@@ -109,7 +110,7 @@ def test_hx710b_out_of_range_and_stuck_low():
     chips[0].convert(0)
     chips[1].convert(0)
     drv.read(out)
-    assert out == [hx710b.NO_READING, hx710b.NO_READING]
+    assert out == [faults.NO_READING, faults.NO_READING]
 
 
 def locked_write(v, inlet, vent):

@@ -164,4 +164,4 @@ gc.collect()
 fake_pin_bytes = gc.mem_alloc() - before
 print("board", NAME, "heap_after_init_bytes", total - fake_pin_bytes, "heap_with_fake_pins_bytes", total,
       "fake_pin_bytes", fake_pin_bytes, "fake_pins", len(pins), "fakes_bytes", fakes_bytes, "state",
-      sys.modules["faults"].STATE_NAMES[main.ctrl.state], "modules", ",".join(sorted(resident)))
+      __import__("faults").STATE_NAMES[main.ctrl.state], "modules", ",".join(sorted(resident)))

