@@ -39,7 +39,9 @@ _HOLD = const(14)  # time held since it reached its target
 _TOP = const(15)  # held: the highest smoothed reading since it was last fed (x 8)
 _NEAR = const(16)  # filling: time since its reading first came within a sixteenth of its target
 _FED_TOP = const(17)  # fed: the highest fast reading in this burst, once it settled
-_K = const(18)
+_FIRST = const(18)  # the feeding time a fill's first NO_RISE_RATE_DMMHG took (its last fill's); 0 unknown
+_LEARN = const(19)  # this fill's first NO_RISE_RATE_DMMHG not timed yet
+_K = const(20)
 # Per sensor, likewise.
 _FAST = const(0)  # lightly filtered reading (a quarter of the new one each tick)
 _LO = const(1)  # the lowest fast reading in this FALL_BLOCK_MS block
@@ -54,6 +56,7 @@ _M_PATH = const(6)  # the manifold this tick: 0 shut (pumped, or settled with a 
 _PUMP_MS = const(-1)  # the pump on without a pause this long
 _BLOCK_MS = const(-2)  # time into this FALL_BLOCK_MS block
 _AIR_MOST = const(-3)  # the biggest fill's air of any chamber
+_FIRST_MOST = const(-4)  # the longest _FIRST of any chamber
 
 
 class Limiter:
@@ -86,8 +89,8 @@ class Limiter:
         self.fault_limit = 0
         self.fault_ms = False
         self._c = array("i", bytes(4 * _K * chambers))
-        # ... then the single-sensor build's own (4), and the limiter's own (3, from the end).
-        self._s = array("i", bytes(4 * (_KS * len(sensed) + 7)))
+        # ... then the single-sensor build's own (4), and the limiter's own (4, from the end).
+        self._s = array("i", bytes(4 * (_KS * len(sensed) + 8)))
 
     def check(self, dt, pump):
         """Trip (and latch) on the first broken limit; returns the latched fault code.
@@ -182,6 +185,12 @@ class Limiter:
                     for k in range(b + _FEED, b + _AIR + 1):
                         c[k] = 0
                     c[b + _BURST_FROM] = _FRESH
+                    # The next fill's window, until it shows its own rate: twice what its last
+                    # fill's first rise took (a stiff chamber rises fast from the start, and a
+                    # sensor stuck as it begins must not get NO_RISE_MS of full pump), or, never
+                    # filled yet, three times the slowest any chamber took (chambers differ).
+                    c[b + _STEP] = c[b + _FIRST] or 3 * s[_FIRST_MOST]
+                    c[b + _LEARN] = 1
                 elif c[b + _AIR] > 0:
                     c[b + _AIR] = -_AIR_CAP  # let out in part (a bleed): this fill's air is no measure
             elif fed:
@@ -289,6 +298,11 @@ class Limiter:
             c[b + _RATE] = _add(c[b + _RATE], dt)
             if seen - c[b + _RATE_FROM] >= limits.NO_RISE_RATE_DMMHG:
                 c[b + _STEP] = c[b + _RATE]
+                if c[b + _LEARN]:  # the fill's first: the next fill's window starts from it
+                    c[b + _LEARN] = 0
+                    c[b + _FIRST] = c[b + _RATE]
+                    if c[b + _RATE] > self._s[_FIRST_MOST]:
+                        self._s[_FIRST_MOST] = c[b + _RATE]
                 c[b + _RATE_FROM] = seen
                 c[b + _RATE] = 0
         return c[b + _FEED] > self._window(b)

@@ -22,6 +22,9 @@ _AIR = const(8)
 _FEED_FROM = const(9)
 _RATE_FROM = const(10)
 _BURST_FROM = const(11)
+_FIRST = const(18)
+_LEARN = const(19)
+_FIRST_MOST = const(-4)
 _FAST = const(0)
 _M_PATH = const(6)  # after the one sensor's: the manifold shut (0), open to air (1) or settling (2),
 _M_OFF = const(7)  # the pump off with the valves as they are this long,
@@ -87,7 +90,12 @@ class ManifoldLimiter(Limiter):
             if fresh or rise >= limits.NO_RISE_DMMHG:
                 rise = manifold - c[b + _RATE_FROM]
                 if not fresh and rise >= _RATE_SPAN_DMMHG and c[b + _AIR] > 0:
-                    c[b + _STEP] = c[b + _AIR] // 100 * limits.NO_RISE_RATE_DMMHG // rise
+                    c[b + _STEP] = step = c[b + _AIR] // 100 * limits.NO_RISE_RATE_DMMHG // rise
+                    if c[b + _LEARN]:  # the fill's first: the next fill's window starts from it
+                        c[b + _LEARN] = 0
+                        c[b + _FIRST] = step
+                        if step > self._s[_FIRST_MOST]:
+                            self._s[_FIRST_MOST] = step
                 c[b + _BURST_FROM] = manifold
                 blind = 0
             c[b + _BLIND] = blind

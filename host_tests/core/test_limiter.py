@@ -230,6 +230,42 @@ def test_a_reading_that_falls_while_its_chamber_is_fed_is_a_sensor_fault():
     assert fill(step_at=1000, noise=4) == (faults.NONE, 200)
 
 
+def fill_vent_fill(rise_per_tick, stuck):
+    """Chamber 0 filled from vented at rise_per_tick dmmHg a tick to 45 mmHg, vented, then fed
+    again to 45 mmHg; `stuck`: the second fill's reading stays at zero. Returns (fault, ms fed)."""
+    rig = Rig()
+    rig.check([0, 0, 0], mode=[VENT] * N, vent=[1] * N)  # vented: a fresh fill
+    p = 0
+    while p < 450:
+        p += rise_per_tick
+        assert rig.check([p, 0, 0], mode=[FILL, VENT, VENT], reached=[0] * N, pump=100, inlet=[1, 0, 0]) == 0
+    for _ in range(40):
+        p = p // 2
+        assert rig.check([p, 0, 0], mode=[VENT] * N, vent=[1] * N) == 0
+    p = 0
+    for k in range(100):
+        if p >= 450:
+            return faults.NONE, k * 25  # filled
+        p = 0 if stuck else p + rise_per_tick
+        code = rig.check([p, 0, 0], mode=[FILL, VENT, VENT], reached=[0] * N, pump=100, inlet=[1, 0, 0])
+        if code:
+            return code, (k + 1) * 25
+    return faults.NONE, 2500
+
+
+def test_a_fill_that_does_not_rise_as_the_last_one_began_trips_within_twice_its_time():
+    # A stiff chamber (a bottle on the bench, 8 mmHg a tick) whose sensor sticks as the next
+    # fill begins: NO_RISE within twice what the last fill's first 2 mmHg took (at least
+    # NO_RISE_MIN_MS), not after NO_RISE_MS of full pump (some 100 mmHg in a bottle).
+    code, ms = fill_vent_fill(80, stuck=True)
+    assert code == faults.NO_RISE and ms <= limits.NO_RISE_MIN_MS + 50
+    # A slack chamber that rises slowly from the start gets as long as its last fill showed.
+    code, ms = fill_vent_fill(3, stuck=True)
+    assert code == faults.NO_RISE and limits.NO_RISE_MIN_MS < ms <= limits.NO_RISE_MS + 50
+    assert fill_vent_fill(3, stuck=False)[0] == faults.NONE
+    assert fill_vent_fill(80, stuck=False)[0] == faults.NONE
+
+
 def test_shared_exhaust_gets_vent_time_per_chamber():
     rig = Rig(sensors=1, shared_exhaust=True)
     assert rig.lim.vent_timeout_ms == limits.VENT_TIMEOUT_SHARED_PER_CHAMBER_MS * N

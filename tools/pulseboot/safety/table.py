@@ -102,8 +102,11 @@ FAULTS = (
     Fault("stuck-sensor", "fill", ("NO_RISE", "SENSOR", "VENT_TIMEOUT"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
           "the pump feeds the chamber and its reading does not rise: within %g s, or twice the time the fill's "
           "last %d mmHg took (at least %g s), so a reading that stops while the chamber rises fast is caught "
-          "before the pump has added much" % (limits.NO_RISE_MS / 1000, limits.NO_RISE_RATE_DMMHG // 10,
-                                              limits.NO_RISE_MIN_MS / 1000)
+          "before the pump has added much; a fill starts from twice what the chamber's last fill took for its "
+          "first %d mmHg (three times the slowest chamber's before its own first fill), so a stiff chamber whose "
+          "sensor sticks as the fill begins is not pumped blind for %g s" % (
+              limits.NO_RISE_MS / 1000, limits.NO_RISE_RATE_DMMHG // 10, limits.NO_RISE_MIN_MS / 1000,
+              limits.NO_RISE_RATE_DMMHG // 10, limits.NO_RISE_MS / 1000)
           + "; a held chamber's stuck reading shows when it is vented and stays up (VENT_TIMEOUT)",
           _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
     Fault("pump-weak", "fill", (), 0,
