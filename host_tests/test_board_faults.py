@@ -77,3 +77,16 @@ def test_a_fault_the_board_cannot_have_is_one_line(fault, message):
     with pytest.raises(ValueError) as info:
         run.simulate(duration_s=1, plant_faults=[fault])
     assert str(info.value).startswith(message) and "\n" not in str(info.value)
+
+
+def test_a_power_cut_after_the_watchdog_reset_keeps_the_pins_safe(tmp_path):
+    # The loop hangs, the watchdog resets the chip, then the supply drops too: the simulated
+    # board has no firmware left to stop, its pins float to their pulls and boot.py vents again.
+    at = _first_fill_ms() + 500
+    for vm in run.VMS:
+        rows = []
+        run.simulate(duration_s=20, plant="large-leg", seed=5, vm=vm, on_tick=rows.append,
+                     plant_faults=[run.PlantFault("hang", at, 0), run.PlantFault("power-cycle", at + WDT_MS + 500, 0)])
+        cut = next(i for i, r in enumerate(rows) if r[0] >= at + WDT_MS + 500)
+        assert rows[cut - 1][1] == "RESET" and rows[-1][0] >= 19000
+        assert all(r[4] == 0 and all(r[8]) for r in rows[cut:])  # pump off, every chamber vented

@@ -104,7 +104,10 @@ class Scheduler:
                 self._timer = programs.PROGRAMS[self._index][programs.REST_MS]
         elif phase == REST:
             self._timer -= dt
-            if self._timer <= 0:
+            # The next wave starts from empty chambers: one that has not vented (a stuck
+            # exhaust after the garment check's puffs) holds it back, and the limiter's
+            # VENT_TIMEOUT, not the wave, decides what happens to it.
+            if self._timer <= 0 and self._all_vented(pressure):
                 if not self._dwelling:  # (the rest before the first wave ends no cycle)
                     self.cycles += 1
                 self._begin_cycle()

@@ -62,6 +62,20 @@ def test_release_waits_for_every_chamber_to_vent_then_rests():
     assert s.cycles == 1 and s.phase == scheduler.WAVE and s.mode[0] == FILL
 
 
+def test_a_wave_waits_for_every_chamber_to_be_vented_after_the_rest():
+    # After the garment check's puffs a chamber behind a stuck exhaust stays up: the first wave
+    # does not start on top of it (the limiter's VENT_TIMEOUT decides), and starts once it is down.
+    s = scheduler.Scheduler(3)
+    s.rested_ms = 0
+    s.start(GRADIENT, 450, least=500)
+    pressure = [0, 0, limits.VENTED_DMMHG + 200]
+    advance(s, programs.PROGRAMS[GRADIENT][programs.REST_MS] + 5000, [0] * 3, pressure)
+    assert s.phase == scheduler.REST and s.mode == [VENT] * 3
+    pressure[2] = 0
+    s.step(25, [0] * 3, pressure)
+    assert s.phase == scheduler.WAVE and s.mode[0] == FILL
+
+
 def test_recovery_releases_distal_zones_as_the_wave_moves_up():
     s = scheduler.Scheduler(4)
     s.start(RECOVERY, 700)

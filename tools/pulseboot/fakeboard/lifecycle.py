@@ -91,8 +91,19 @@ def _power_off(world, main, tail):
         if world.stop_ms is not None and world.clock.elapsed_ms >= world.stop_ms:
             return False
         tail(RESET, main)
-        world.advance(TICK_MS)
+        _advance(world)
     return True
+
+
+def _advance(world):
+    """A tick once the firmware has stopped: a power cut due now (a second 'power-cycle', or one
+    after a watchdog reset) finds no firmware to stop; the pins float to their pulls again."""
+    try:
+        world.advance(TICK_MS)
+    except MachineReset:
+        world.power_cycle()
+        return True
+    return False
 
 
 def _after(world, boot, root, main, ended, end_ms, tail_ms, tail):
@@ -111,7 +122,8 @@ def _after(world, boot, root, main, ended, end_ms, tail_ms, tail):
         if end_ms is None:
             end_ms = world.clock.elapsed_ms + tail_ms
     while world.clock.elapsed_ms < end_ms:
-        world.advance(TICK_MS)
+        if _advance(world) and code == RESET:
+            boot.safe_outputs(root)  # the chip restarts; boot.py vents again
         tail(code, main)
 
 
