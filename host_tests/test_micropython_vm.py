@@ -39,7 +39,7 @@ def test_core_tests_pass_under_micropython(tmp_path):
 def test_control_tick_allocates_nothing_under_heap_lock():
     # Compiled from source here (the device loads .mpy, whose start-up heap the budget test
     # below holds), so the compiler needs room: the check is of the tick, not of the heap's size.
-    proc = run_vm(HERE / "core" / "alloc.py", heapsize="256k")
+    proc = run_vm(HERE / "core" / "alloc.py", heapsize=bench.HEAPSIZE_ALLOC)  # as `pulseboot bench` runs it
     assert proc.returncode == 0, proc.stdout + proc.stderr
     fields = proc.stdout.split()
     figures = dict(zip(fields[::2], fields[1::2]))
