@@ -1,6 +1,7 @@
 """Static gates: MicroPython's compiler accepts every firmware and board file, the
 device build succeeds for every board, and ruff is clean over the whole repo."""
 import os
+import re
 import subprocess
 
 import pytest
@@ -49,3 +50,15 @@ def test_device_code_type_checks_against_micropython_esp32_stubs():
                            "--custom-typeshed-dir", str(stubs), "--cache-dir", str(stubs / ".mypy_cache"),
                            *targets], check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_single_sensor_limiter_reads_the_limiters_packed_state_at_the_same_offsets():
+    # limiter_manifold.py repeats limiter.py's offsets into the packed per-chamber and per-sensor
+    # arrays (a private const() is not importable): a drift would read the wrong slot silently.
+    def offsets(name):
+        return dict(re.findall(r"^(_[A-Z_]+) = const\((-?\d+)\)", (fw.LIB / name).read_text(), re.M))
+
+    base, manifold = offsets("limiter.py"), offsets("limiter_manifold.py")
+    shared = set(base) & set(manifold)
+    assert {"_FEED", "_STEP", "_AIR", "_FIRST", "_LEARN", "_FIRST_MOST", "_M_PATH"} <= shared
+    assert {k: manifold[k] for k in shared} == {k: base[k] for k in shared}
