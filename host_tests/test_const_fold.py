@@ -5,6 +5,8 @@ import ast
 
 from pulseboot import build, const_fold, fw
 
+import wiring
+
 TABLES = {"limits": {"A_MS": 1500, "LOW": -200}, "faults": {"IDLE": 1, "FAULT": 4}}
 
 
@@ -64,4 +66,5 @@ def test_the_loop_modules_of_a_build_read_no_table(tmp_path):
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert not imported & set(const_fold.TABLES), (name, imported)
+    assert wiring.FOLDED_TABLES == const_fold.TABLES  # what start-up lets go is what the build folds
     assert build.build(fw.DEFAULT_BOARD, tmp_path / "b").joinpath("lib", "limits.mpy").exists()  # tests load it
