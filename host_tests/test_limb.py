@@ -105,7 +105,7 @@ def test_every_limb_effect_is_off_at_its_default():
         assert off == PRESETS[name]  # the limb preset is the plain one with the limb switched on, nothing else
 
 
-def test_body_presets_run_without_the_limb_until_the_controller_holds_on_it():
+def test_body_presets_run_without_the_limb_and_the_limb_presets_carry_all_of_it():
     for name in BODIES:
         assert not limb.enabled(PRESETS[name]) and limb.enabled(LIMB_PRESETS[name])
         pr = LIMB_PRESETS[name]

@@ -32,13 +32,20 @@ def test_limit_figures_match_the_limits_table():
         "outside %g..%g mmHg" % (L.SENSOR_MIN_DMMHG / 10, L.SENSOR_MAX_DMMHG / 10),
         "older than %g s" % (L.SENSOR_STALE_MS / 1000),
         "falls more than %g mmHg below its highest" % (L.LEAK_DROP_DMMHG / 10),
+        "and stays there %g s trips `LEAK`" % (L.LEAK_DROP_MS / 1000),
         "more than %g %% of the air its fill took (%g %% more per minute held)" % (
             L.HOLD_AIR_PCT, L.HOLD_AIR_PCT_PER_MIN),
+        "first hold may take %g %% of its fill's air" % L.HOLD_CREEP_PCT,
+        "never more than %g %%), but only in its first %g s" % (L.HOLD_CREEP_PCT, L.HOLD_CREEP_MS / 1000),
+        "still above it %g s later trips" % (L.OVERPRESSURE_MS / 1000),
         "has not commanded it for %g s" % (L.PUMP_LEASE_MS / 1000),
-        "twice the time its last %g mmHg took (never below %g s)" % (
+        "twice the time its last %g mmHg took (never below %g s, nor below what its last" % (
             L.NO_RISE_RATE_DMMHG / 10, L.NO_RISE_MIN_MS / 1000),
         "falls more than %g mmHg within %g s" % (L.FALL_DMMHG / 10, L.FALL_BLOCK_MS / 1000),
+        "(%g mmHg below its lowest of the %g s before)" % (2 * L.FALL_DMMHG / 10, 2 * L.FALL_BLOCK_MS / 1000),
+        "the fall must stand for %g s:" % (L.FALL_MS / 1000),
         "falls more than %g mmHg below its best of a pump burst" % (L.FED_FALL_DMMHG / 10),
+        "holds the pump off for %g s" % (L.HUSH_MS / 1000),
         "has not settled there within %g s" % (L.NEAR_TARGET_MS / 1000),
         "needs %g %% more air (pump duty x time, at least %g s of full pump)" % (
             L.AIR_MARGIN_PCT, L.AIR_MIN_MS / 1000),

@@ -62,8 +62,10 @@ def test_drivers_are_transparent_sil_matches_the_core_only_sim_through_a_plant_f
     assert a["faults"] == b["faults"] and len(a["faults"]) == 1
     assert len(rows["sil"]) == len(rows["sim"]) == 2401
     for a, b in zip(rows["sil"], rows["sim"]):
-        assert a[:5] == b[:5] and a[6:] == b[6:], (a, b)
-        assert a[5] == pytest.approx(b[5], abs=0.01)  # 16-bit PWM: 60 % is 59.9997 %
+        # 16-bit PWM: 60 % is 59.9997 %. Now and then that moves a reading across its last digit,
+        # and the pump's duty near the target (which follows the reading) by one.
+        assert a[:4] == b[:4] and abs(a[4] - b[4]) <= 1 and a[6:] == b[6:], (a, b)
+        assert a[5] == pytest.approx(b[5], abs=0.01)
 
 
 def broken_copy(tmp_path, statement):

@@ -177,6 +177,8 @@ class Controller:
             fault = self.limiter.check_sensors()
         else:
             fault = self.limiter.check(dt, self.pump)
+            if self.limiter.hush:
+                self.pump = 0
         if fault:
             self._enter_fault(fault)
         if self.state == FAULT or self.state == ZEROING or self._mode_held_ms >= 0:

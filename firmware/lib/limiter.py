@@ -18,6 +18,7 @@ _FILTER_SHIFT = const(3)  # the readings' filter for the drift check: noise must
 _SETTLE_MS = const(100)  # a feeding burst's first ms: the valves, the sensor's lag, no fill rate yet
 _AIR_CAP = const(10000000)  # pump % x ms; x 100 stays a small int
 _FRESH = const(0x3FFFFFFF)  # single sensor: no reading between pulses yet (since the chamber vented)
+_CREEP_LEARN_MS = const(2000)  # a hold this long or longer teaches what the limb's creep takes
 
 # Per chamber, one packed array (a list, or an array each, costs a machine word or an object
 # per entry): _K ints a chamber, at these offsets. Timers saturate at 0x3FFFFFFF.
@@ -41,7 +42,12 @@ _NEAR = const(16)  # filling: time since its reading first came within a sixteen
 _FED_TOP = const(17)  # fed: the highest fast reading in this burst, once it settled
 _FIRST = const(18)  # the feeding time a fill's first NO_RISE_RATE_DMMHG took (its last fill's); 0 unknown
 _LEARN = const(19)  # this fill's first NO_RISE_RATE_DMMHG not timed yet
-_K = const(20)
+_CREEP = const(20)  # the top-up air its holds took (the limb creeping away under it), slowly forgotten; 0 unknown
+_DROP = const(21)  # held: time its reading has stood LEAK_DROP_DMMHG short
+_HUSH = const(22)  # fed: time the pump has been held off for its reading to come back; -1: done, awaiting a rise
+_OVER = const(23)  # time above its target's margin with the pump off
+_AIR_AT = const(24)  # held: the air it had been fed when its hold passed HOLD_CREEP_MS (0 not yet)
+_K = const(25)
 # Per sensor, likewise.
 _FAST = const(0)  # lightly filtered reading (a quarter of the new one each tick)
 _LO = const(1)  # the lowest fast reading in this FALL_BLOCK_MS block
@@ -49,9 +55,10 @@ _REF = const(2)  # ... and in the block before
 _OPEN = const(3)  # time open to atmosphere (drift check)
 _CLOSED = const(4)  # its air path was closed last tick
 _SSMOOTH = const(5)  # filtered reading << _FILTER_SHIFT
-_KS = const(6)
+_FALLING = const(6)  # time the reading has stood FALL_DMMHG below the block before's lowest
+_KS = const(7)
 # The single-sensor build's own, after its one sensor's (limiter_manifold.py).
-_M_PATH = const(6)  # the manifold this tick: 0 shut (pumped, or settled with a chamber), 1 open to air, 2 settling
+_M_PATH = const(7)  # the manifold this tick: 0 shut (pumped, or settled with a chamber), 1 open to air, 2 settling
 # The limiter's own, at the end (negative offsets).
 _PUMP_MS = const(-1)  # the pump on without a pause this long
 _BLOCK_MS = const(-2)  # time into this FALL_BLOCK_MS block
@@ -88,6 +95,10 @@ class Limiter:
         self.fault_value = 0
         self.fault_limit = 0
         self.fault_ms = False
+        # The pump must stay off this tick: a fed chamber's reading fell, and the limiter waits
+        # (HUSH_MS) to see whether the limb's movement gives it back (the controller obeys).
+        self.hush = False
+        self._held = False  # the chamber being judged for NO_RISE is held (a top-up), not filling
         self._c = array("i", bytes(4 * _K * chambers))
         # ... then the single-sensor build's own (4), and the limiter's own (4, from the end).
         self._s = array("i", bytes(4 * (_KS * len(sensed) + 8)))
@@ -96,7 +107,13 @@ class Limiter:
         """Trip (and latch) on the first broken limit; returns the latched fault code.
         dt: ms since the last check; pump: the duty commanded this tick."""
         if self.fault:
+            self.hush = False
             return self.fault
+        # Held off last tick (a fed reading that fell, a chamber above its margin): the pump ran
+        # none of this tick's air.
+        if self.hush:
+            pump = 0
+        self.hush = False
         sensed = self._sensed
         stale_ms = self._stale_ms
         inlet = self._inlet
@@ -107,9 +124,10 @@ class Limiter:
             return self.fault
         block = False
         s[_BLOCK_MS] += dt
-        if s[_BLOCK_MS] >= limits.FALL_BLOCK_MS:
+        if s[_BLOCK_MS] >= (2 * limits.FALL_BLOCK_MS if own else limits.FALL_BLOCK_MS):
             s[_BLOCK_MS] = 0
             block = True
+        fall = 2 * limits.FALL_DMMHG if own else limits.FALL_DMMHG
         for i in range(len(sensed)):
             p = sensed[i]
             if stale_ms[i] > limits.SENSOR_STALE_MS:
@@ -127,19 +145,27 @@ class Limiter:
             s[b + _FAST] = f
             # With its air path closed (the chamber's vent shut; the manifold with the exhaust
             # shut, pumped or settled with a chamber) a reading can only fall as fast as a leak
-            # lets air out.
+            # lets air out. On a limb a movement can push a reading up and let it drop as fast, or
+            # dip it (easing off), but the reading is back within a second: a fall must stand
+            # FALL_MS, judged from the block before it (kept meanwhile).
             closed = (not vent[i]) if own else not s[_M_PATH]
             if closed and s[b + _CLOSED]:
-                if f < s[b + _REF] - limits.FALL_DMMHG:
-                    return self.trip(faults.SENSOR, i, s[b + _REF] - f, limits.FALL_DMMHG)
-                if f < s[b + _LO]:
-                    s[b + _LO] = f
-                if block:
-                    s[b + _REF] = s[b + _LO]
-                    s[b + _LO] = f
+                ref = s[b + _REF]
+                if f < ref - fall:
+                    s[b + _FALLING] = _add(s[b + _FALLING], dt)
+                    if s[b + _FALLING] > (limits.FALL_MS if own else 0):
+                        return self.trip(faults.SENSOR, i, ref - f, fall)
+                else:
+                    s[b + _FALLING] = 0
+                    if f < s[b + _LO]:
+                        s[b + _LO] = f
+                    if block:
+                        s[b + _REF] = s[b + _LO]
+                        s[b + _LO] = f
             else:
                 s[b + _REF] = f
                 s[b + _LO] = f
+                s[b + _FALLING] = 0
             s[b + _CLOSED] = 1 if closed else 0
             # Open to atmosphere for a while, a reading must be near zero: one well below has
             # a zero that walked away, and would under-report every fill.
@@ -161,9 +187,15 @@ class Limiter:
                 return self.trip(faults.HARD_LIMIT, i, p, self.hard_limit)
             m = mode[i]
             # A venting chamber is falling from its own earlier target; the ceiling
-            # and the vent timeout watch it instead.
-            if m != VENT and p > peak[i] + limits.TRIP_MARGIN_DMMHG:
+            # and the vent timeout watch it instead. Above the margin the pump stops (no air comes
+            # in, whichever inlet is open): a movement of the limb may push a held chamber up
+            # for a moment, air would keep it there (OVERPRESSURE_MS). The single sensor reads
+            # the manifold, where the pump's own pressure shows: at once.
+            if self._timer(b + _OVER, dt, m != VENT and p > peak[i] + limits.TRIP_MARGIN_DMMHG,
+                           limits.OVERPRESSURE_MS if own else 0):
                 return self.trip(faults.OVERPRESSURE, i, p, peak[i] + limits.TRIP_MARGIN_DMMHG)
+            if c[b + _OVER]:
+                self.hush = True
             if self._timer(b + _FILL, dt, m == FILL and not reached[i], self.fill_timeout_ms):
                 return self.trip(faults.FILL_TIMEOUT, i, c[b + _FILL], self.fill_timeout_ms, True)
             if self._timer(b + _VENT, dt, vent[i] and p >= limits.VENTED_DMMHG, self.vent_timeout_ms):
@@ -175,11 +207,38 @@ class Limiter:
             if own and self._timer(b + _NEAR, dt, m == FILL and not reached[i] and (
                     c[b + _NEAR] > 0 or p >= peak[i] - peak[i] // 16), limits.NEAR_TARGET_MS):
                 return self.trip(faults.LEAK, i, c[b + _NEAR], limits.NEAR_TARGET_MS, True)
-            self._timer(b + _HOLD, dt, m == HOLD, 0x3FFFFFFF)
-            fed = inlet[i] and pump
             ref = c[b + _AIR_REF]
+            if m != HOLD and c[b + _HOLD] >= _CREEP_LEARN_MS and c[b + _AIR] >= ref > 0:
+                # A hold ended: the top-ups it took, remembered for the next: a smaller one a quarter
+                # of the way, a bigger one an eighth (a leak that starts must not teach its own
+                # allowance; holds differ, and one cut short by a pause says little). A hold shorter
+                # than _CREEP_LEARN_MS (a clearing pulse) says nothing of a longer one's.
+                took = c[b + _AIR] - ref + 1
+                last = c[b + _CREEP]
+                c[b + _CREEP] = took if not last else last + (took - last) // (8 if took > last else 4)
+            self._timer(b + _HOLD, dt, m == HOLD, 0x3FFFFFFF)
+            if c[b + _HOLD] < limits.HOLD_CREEP_MS:
+                c[b + _AIR_AT] = 0
+            elif not c[b + _AIR_AT]:
+                c[b + _AIR_AT] = c[b + _AIR]  # the creep is spent: from here top-ups are a leak's
+            h = c[b + _HUSH]
+            if h > 0 and not vent[i]:
+                # Its reading fell while fed: the pump waits HUSH_MS (a movement of the limb is over
+                # by then), then the reading must be back where _hush() says.
+                c[b + _HUSH] = h = h + dt
+                if h <= limits.HUSH_MS:
+                    self.hush = True
+                elif s[i * _KS + _FAST] < c[b + _FED_TOP] - limits.FED_FALL_DMMHG:
+                    return self.trip(faults.SENSOR, i, c[b + _FED_TOP] - s[i * _KS + _FAST], limits.FED_FALL_DMMHG)
+                else:
+                    c[b + _HUSH] = -1  # back: fed again from here (once, until it rises)
+                    c[b + _BURST] = 0
+                    c[b + _FEED] = 0
+            fed = inlet[i] and pump
             if vent[i]:
                 c[b + _TOP] = 0
+                c[b + _DROP] = 0
+                c[b + _HUSH] = 0
                 if p < limits.VENTED_DMMHG:
                     # Vented: whatever it was fed is gone, the next fill starts afresh.
                     for k in range(b + _FEED, b + _AIR + 1):
@@ -196,18 +255,24 @@ class Limiter:
             elif fed:
                 top = c[b + _TOP] >> _FILTER_SHIFT
                 c[b + _TOP] = 0
+                c[b + _DROP] = 0
                 # The reading that shows chamber i while it is fed: its own sensor, or the manifold's.
                 # Feeding time counts at the duty the pump runs (ms at full pump): a slow top-up
                 # has as long as its air needs.
+                f = s[(i if own else 0) * _KS + _FAST]
                 if own:
                     # Fed through its open inlet, a chamber's pressure can only rise: a reading
-                    # that falls is no longer all of it (a sensor losing gain, a sense tube off).
-                    f = s[i * _KS + _FAST]
+                    # that falls is no longer all of it (a sensor losing gain, a sense tube off),
+                    # or the limb moved (it pushes a bladder up and lets it drop as fast, or eases
+                    # off): the pump waits (above), no air going in meanwhile.
                     if c[b + _BURST] < _SETTLE_MS or f > c[b + _FED_TOP]:
                         c[b + _FED_TOP] = f
                     elif f < c[b + _FED_TOP] - limits.FED_FALL_DMMHG:
+                        if self._hush(b, i):
+                            continue  # (no air goes in: nothing below applies this tick)
                         return self.trip(faults.SENSOR, i, c[b + _FED_TOP] - f, limits.FED_FALL_DMMHG)
-                if self._not_rising(b, pump * dt // 100, s[(i if own else 0) * _KS + _FAST], top):
+                self._held = m != FILL or reached[i]  # a top-up
+                if self._not_rising(b, pump * dt // 100, f, top):
                     return self.trip(faults.NO_RISE, i, c[b + _FEED], self._window(b), True)
                 air = c[b + _AIR] + pump * dt
                 c[b + _AIR] = air if air < _AIR_CAP else _AIR_CAP
@@ -217,9 +282,23 @@ class Limiter:
                     # times the biggest fill of any chamber: chambers differ in size, not threefold
                     # (a kinked hose takes several times). Held: the fill's air and top-ups of a
                     # share of it, growing slowly with the time held (more: a leak, or a reading
-                    # drifting down that top-ups would follow upward).
-                    most = (ref * limits.AIR_MARGIN_PCT // 100 if filling else
-                            ref // 100 * (limits.HOLD_AIR_PCT + limits.HOLD_AIR_PCT_PER_MIN * c[b + _HOLD] // 60000))
+                    # drifting down that top-ups would follow upward), beyond what the limb's creep
+                    # took in its earlier holds (twice), or might take (HOLD_CREEP_PCT) in its first.
+                    if filling:
+                        most = ref * limits.AIR_MARGIN_PCT // 100
+                    else:
+                        most = ref // 100
+                        creep = c[b + _CREEP]
+                        creep = 2 * creep if creep else most * limits.HOLD_CREEP_PCT
+                        if creep > most * limits.HOLD_CREEP_PCT:
+                            creep = most * limits.HOLD_CREEP_PCT
+                        most = most * (limits.HOLD_AIR_PCT + limits.HOLD_AIR_PCT_PER_MIN * c[b + _HOLD] // 60000)
+                        # Past HOLD_CREEP_MS the limb's creep is spent (2-6 s time constant): the air fed
+                        # since may not pass the allowance without it.
+                        late = air - c[b + _AIR_AT] if c[b + _AIR_AT] and ref else 0
+                        if late > most and late > 100 * limits.AIR_MIN_MS:
+                            return self.trip(faults.LEAK, i, late // 100, most // 100, True)
+                        most += creep
                     if most < 100 * limits.AIR_MIN_MS:
                         most = 100 * limits.AIR_MIN_MS
                     most = ref + most if ref else 3 * s[_AIR_MOST] if filling else 0
@@ -235,13 +314,20 @@ class Limiter:
                     c[b + _RATE] = c[b + _BURST]  # (single sensor: the last pulse's length)
                 c[b + _BURST] = 0
                 if own:
-                    # Shut in and not fed, a held chamber loses air only through a leak: its reading
-                    # may not fall LEAK_DROP_DMMHG below its best since it was last fed.
+                    # Shut in and not fed, a held chamber loses air only through a leak (and to the
+                    # limb creeping away, which the top-ups make good): its reading may not stand
+                    # LEAK_DROP_DMMHG below its best since it was last fed, or below its target (a
+                    # neighbour filling pushes the limb under it, and venting takes that back),
+                    # longer than LEAK_DROP_MS (a movement, the pump busy with another top-up).
                     sm = s[i * _KS + _SSMOOTH]
                     if sm > c[b + _TOP]:
                         c[b + _TOP] = sm
-                    elif m == HOLD and sm < c[b + _TOP] - (limits.LEAK_DROP_DMMHG << _FILTER_SHIFT):
-                        return self.trip(faults.LEAK, i, (c[b + _TOP] - sm) >> _FILTER_SHIFT, limits.LEAK_DROP_DMMHG)
+                    top = c[b + _TOP]
+                    if top > peak[i] << _FILTER_SHIFT:
+                        top = peak[i] << _FILTER_SHIFT
+                    if self._timer(b + _DROP, dt, m == HOLD and sm < top - (limits.LEAK_DROP_DMMHG << _FILTER_SHIFT),
+                                   limits.LEAK_DROP_MS):
+                        return self.trip(faults.LEAK, i, (top - sm) >> _FILTER_SHIFT, limits.LEAK_DROP_DMMHG)
             if reached[i] and not c[b + _REACHED] and m == FILL and c[b + _AIR] > 0:
                 ref = c[b + _AIR]
                 c[b + _AIR_REF] = ref  # the air this fill took, for the next one
@@ -256,6 +342,22 @@ class Limiter:
             s[_PUMP_MS] = 0
         return faults.NONE
 
+    def _hush(self, b, i):
+        """A fed chamber's reading fell: hold the pump off while a movement of the limb passes
+        (once, until it rises again: False, trip now). The reading must then be back to its best
+        of the burst; if that best stood more than a fall's worth (twice FALL_DMMHG) above the
+        lowest of the block before, faster than a fill rises on a limb, the limb pushed it up:
+        back to that lowest."""
+        c = self._c
+        if c[b + _HUSH]:
+            return False
+        c[b + _HUSH] = 1
+        ref = self._s[i * _KS + _REF]
+        if c[b + _FED_TOP] > ref + 2 * limits.FALL_DMMHG:
+            c[b + _FED_TOP] = ref
+        self.hush = True
+        return True
+
     def _timer(self, at, dt, running, limit):
         """A timer in the packed array: runs while `running`, else 0; True past `limit`."""
         c = self._c
@@ -265,11 +367,18 @@ class Limiter:
 
     def _window(self, b):
         """How long a chamber may be fed without its reading rising NO_RISE_DMMHG: NO_RISE_MS,
-        or once its rate is known, twice what its last NO_RISE_RATE_DMMHG took, within bounds."""
-        w = 2 * self._c[b + _STEP]
+        or once its rate is known, twice what its last NO_RISE_RATE_DMMHG took, within bounds:
+        filling, never less than what its last fill's first took (a movement of the limb can
+        show a rise no pump gives; a bladder on a limb unfolds slowly, and a rigid bottle's first
+        rise is as quick as any). A held chamber's top-up is short: its own rate."""
+        c = self._c
+        w = 2 * c[b + _STEP]
         if not w or w > limits.NO_RISE_MS:
             return limits.NO_RISE_MS
-        return w if w > limits.NO_RISE_MIN_MS else limits.NO_RISE_MIN_MS
+        least = 0 if self._held else c[b + _FIRST]
+        if least < limits.NO_RISE_MIN_MS:
+            least = limits.NO_RISE_MIN_MS
+        return w if w > least else least
 
     def _not_rising(self, b, dt, seen, top):
         # Feeding time adds up across bursts (top-ups): only a rise opens a fresh window (or
@@ -281,6 +390,8 @@ class Limiter:
         c[b + _BURST] = _add(burst, dt)
         rise = (top if burst == 0 and top > seen else seen) - c[b + _FEED_FROM]
         if c[b + _FEED] == 0 or rise >= limits.NO_RISE_DMMHG:
+            if c[b + _FEED]:
+                c[b + _HUSH] = 0  # it rose: a later fall may be waited out again
             c[b + _FEED_FROM] = seen
             c[b + _FEED] = dt if dt > 0 else 1
         else:
@@ -342,10 +453,11 @@ class Limiter:
         return _SAFE_PUMP
 
     def relearn(self):
-        """The targets changed: the air earlier fills took says nothing about the next."""
+        """The targets changed: the air earlier fills and holds took says nothing about the next."""
         self._s[_AIR_MOST] = 0
         for b in range(0, len(self._c), _K):
             self._c[b + _AIR_REF] = 0
+            self._c[b + _CREEP] = 0
 
     def clear(self):
         """Only an explicit user act calls this."""

@@ -26,10 +26,10 @@ _FIRST = const(18)
 _LEARN = const(19)
 _FIRST_MOST = const(-4)
 _FAST = const(0)
-_M_PATH = const(6)  # after the one sensor's: the manifold shut (0), open to air (1) or settling (2),
-_M_OFF = const(7)  # the pump off with the valves as they are this long,
-_M_MIN = const(8)  # ... the lowest manifold reading meanwhile,
-_M_VALVES = const(9)  # the valves as they are (two bits a chamber: inlet, vent)
+_M_PATH = const(7)  # after the one sensor's: the manifold shut (0), open to air (1) or settling (2),
+_M_OFF = const(8)  # the pump off with the valves as they are this long,
+_M_MIN = const(9)  # ... the lowest manifold reading meanwhile,
+_M_VALVES = const(10)  # the valves as they are (two bits a chamber: inlet, vent)
 _FRESH = const(0x3FFFFFFF)
 _OFF_SETTLE_MS = const(250)  # the pump told off: the manifold's reading catches up this long
 # The fill's rate is learned over its whole rise since the chamber vented, once that is this

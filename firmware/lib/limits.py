@@ -6,8 +6,11 @@ from micropython import const
 # Absolute ceiling: no chamber may ever exceed this, whatever the board says.
 # 200 mmHg is the top of the range quoted for consumer boots; boards may set lower.
 HARD_LIMIT_DMMHG = const(2000)
-# A chamber trips when it rises this far above its own target for the cycle.
+# A chamber trips when it rises this far above its own target for the cycle: at once while the
+# pump runs, after OVERPRESSURE_MS with it off (no air comes in; a movement of the limb pushes a
+# held bladder up for under a second).
 TRIP_MARGIN_DMMHG = const(150)
+OVERPRESSURE_MS = const(1000)
 # UP/DOWN change the pressure level (the distal/zone target) by this much, within the
 # program's own range (programs.py).
 LEVEL_STEP_DMMHG = const(50)
@@ -26,10 +29,12 @@ VENT_TIMEOUT_MS = const(15000)
 # The same through one shared exhaust, per chamber on the board (every chamber drains
 # through its inlet, the manifold and a single valve: the time grows with the air to let out).
 VENT_TIMEOUT_SHARED_PER_CHAMBER_MS = const(7500)
-# A held chamber (both valves shut) whose reading falls more than this below its highest since
-# it was last fed is leaking: a healthy one is topped up long before (the regulator's band is
-# 1.5 mmHg) and loses about 2 mmHg a minute. What its top-ups put back: HOLD_AIR_PCT below.
+# A held chamber (both valves shut) whose reading stands more than this below its highest since
+# it was last fed (or below its target) for LEAK_DROP_MS is leaking: a healthy one is topped up
+# long before (the regulator's band is 2 mmHg), and a movement of the limb is over sooner. What
+# its top-ups put back: HOLD_AIR_PCT below.
 LEAK_DROP_DMMHG = const(30)
+LEAK_DROP_MS = const(1000)
 # A chamber's own sensor reading within a sixteenth of its target must settle there (the
 # regulator's verdict) within this long: one that hovers short while the pump tops it up loses
 # the air as fast as it comes (LEAK).
@@ -46,30 +51,50 @@ NO_RISE_MS = const(1500)
 NO_RISE_DMMHG = const(5)
 NO_RISE_RATE_DMMHG = const(20)
 NO_RISE_MIN_MS = const(250)
-# A reading whose chamber's vent is shut may not fall more than FALL_DMMHG below its level a
-# moment (one FALL_BLOCK_MS block) before: with both valves shut only a leak lets air out,
-# about 10 mmHg/s at the worst (FALL_DMMHG per block is 15 mmHg/s). Faster is a sensor come
-# off its chamber (or the chamber's hose): SENSOR.
+# A reading whose chamber's vent is shut may not fall more than FALL_DMMHG below its lowest of
+# the FALL_BLOCK_MS block before: with both valves shut only a leak lets air out, about
+# 10 mmHg/s at the worst (FALL_DMMHG per block is 15 mmHg/s). Faster is a sensor come off its
+# chamber (or the chamber's hose): SENSOR. A chamber's own sensor, on a limb, is judged over
+# twice the block and twice the fall (the same 15 mmHg/s) and the fall must stand FALL_MS: a
+# movement of the limb pushes a reading up (some 12 mmHg) and lets it drop as fast, or dips it,
+# for under a second (the longer block outlasts the push's rise).
 FALL_DMMHG = const(30)
 FALL_BLOCK_MS = const(200)
+FALL_MS = const(1000)
 # While the pump feeds a chamber through its open inlet its pressure can only rise: a reading
 # (its own sensor's) more than this below its best since the burst settled is not all of it.
-# A healthy fill's reading dips at most 0.4 mmHg (the sensor's noise).
+# A healthy fill's reading dips at most 0.4 mmHg (the sensor's noise); a limb's movement pushes
+# it up and lets it drop, or dips it, for under a second: the pump first waits HUSH_MS, and the
+# reading must then be back to the lowest of the FALL_BLOCK_MS block before the fall (once; it
+# must rise before the next wait). The same when a fed reading stops rising well below where
+# it stood (NO_RISE).
 FED_FALL_DMMHG = const(20)
+HUSH_MS = const(800)
 # A chamber that needs more air (pump duty x time) than its last fill to the same target,
 # by AIR_MARGIN_PCT, before its reading reaches the target, or that still reads more than
-# AIR_SHORT_DMMHG short of it with AIR_SHORT_PCT more (fills repeat within a few %): the
+# AIR_SHORT_DMMHG short of it with AIR_SHORT_PCT more (fills repeat within a few %; on a limb,
+# whose creep takes more air the slower a fill goes, within 6 %): the
 # reading is low (a sensor reading a share of the pressure) or the air goes elsewhere (AIR).
 AIR_MARGIN_PCT = const(10)
-AIR_SHORT_PCT = const(5)
+AIR_SHORT_PCT = const(8)
 AIR_SHORT_DMMHG = const(50)
 # A held chamber's top-ups may add up to HOLD_AIR_PCT of the air its fill took, and
-# HOLD_AIR_PCT_PER_MIN more for every minute held (a healthy bladder's slow seep); more is a
-# leak, or a reading drifting down that top-ups would follow upward (LEAK). Healthy holds on every
-# plant preset top up at most about 2 % in their first seconds (3.3 % after 20 s on the arm); a
-# leak in a 2.5 s peristaltic hold, 5 %.
-HOLD_AIR_PCT = const(3)
+# HOLD_AIR_PCT_PER_MIN more for every minute held (a healthy bladder's slow seep), beyond what the
+# limb's creep takes (HOLD_CREEP_PCT below); more is a leak, or a reading drifting down that
+# top-ups would follow upward (LEAK). On a limb one top-up makes good 2 mmHg of a chamber whose
+# limb gives under it: some 2-4 % of a fill's air; the holds of a chamber differ by as much.
+HOLD_AIR_PCT = const(5)
 HOLD_AIR_PCT_PER_MIN = const(20)
+# On a limb a held chamber's top-ups also make good the tissue creeping away under it (the slow
+# part of the volume pressed out of the limb, time constant 2-6 s): up to some 21 % of the fill's
+# air on an arm sleeve, 13 % on a leg, in a first hold. A chamber's later holds are allowed what its
+# earlier ones took twice over, never more than this (learned a quarter of the way from a smaller
+# hold, an eighth from a bigger one: a leak that starts must not teach its own allowance); its first
+# hold (and the first after the targets change), this.
+HOLD_CREEP_PCT = const(25)
+# ... and only in a hold's first HOLD_CREEP_MS (three of the slowest creep's time constants: 95 %
+# of it is over): the top-ups after it may add up to HOLD_AIR_PCT and the per-minute share alone.
+HOLD_CREEP_MS = const(18000)
 # Either margin (a fill's AIR_MARGIN_PCT, a hold's top-ups) is never less than this much
 # full-pump time: a small rigid chamber, a bottle on the bench, fills in a dozen ticks, and
 # one tick more or a top-up after its gas cools is a good share of that.

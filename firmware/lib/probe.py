@@ -10,7 +10,8 @@
 #    each _PULSE_MS and the manifold, connected to that chamber alone, is read (while air flows
 #    the manifold reads high whatever is behind the valve). A slack bladder at 0 mmHg takes a
 #    lot of air per mmHg, so the first chamber may take _FIRST_MS (or _PULSES pulses); the
-#    others get a quarter more time than the slowest before them, at least _LEAST_MS (or the
+#    others get half as much again as the slowest before them (on a limb the chambers grow from
+#    ankle to thigh, and the thigh's gives more), at least _LEAST_MS (or the
 #    pulses to rise half as much again as an answer at the least rise a pulse gave so far), and as long again
 #    if by then they show two thirds of an answer; every allowance grows with the square of the
 #    sensors' noise: a boot that answers fast is checked fast, a big, soft or noisy one is not
@@ -177,7 +178,7 @@ class Probe:
         return allowed * r * r // (_RISE_DMMHG * _RISE_DMMHG)
 
     def _allowed(self, least):
-        more = self._slowest + (self._slowest >> 2)
+        more = self._slowest + (self._slowest >> 1)
         least = self._first(least)
         return more if more > least else least
 

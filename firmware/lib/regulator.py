@@ -24,7 +24,8 @@ _LEAD_MS = const(80)  # first guess: sensor lag + valve delay + half a tick
 _LEAD_MAX_MS = const(1000)
 _SETTLE_MS = const(300)  # wait after cut-off before judging the result
 _AVERAGE_MS = const(100)  # the last part of the settle window is averaged
-_DROOP_BAND = const(20)  # dmmHg below target while holding: top up
+_DROOP_BAND = const(20)  # dmmHg below target while holding: top up ...
+_DIP_DMMHG = const(20)  # ... unless it fell this much over the rate window (a leak or creep is slower)
 _SLOW_BAND = const(150)  # dmmHg from target where the pump starts slowing
 
 
@@ -81,7 +82,12 @@ class Regulator:
             elif phase == _SETTLING:
                 phase = self._settle(i, dt, p, t)
             elif p < t - _DROOP_BAND:
-                phase = _FILLING  # leak while holding: top up
+                # Drooped (a leak, the limb creeping away under it): top up; not while it drops
+                # faster than those do (a movement of the limb dips it for a moment, and a top-up
+                # into the dip overshoots once the limb comes back).
+                self._measure(i)
+                if self._m_rise > -_DIP_DMMHG:
+                    phase = _FILLING
             self._phase[i] = phase
         if client < 0:
             self.pump = 0

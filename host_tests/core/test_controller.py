@@ -106,6 +106,8 @@ def test_fault_forces_safe_state_until_long_start():
     assert b.ctrl.state == faults.RUNNING and b.ctrl.scheduler.mode[0] == FILL
     b.raw[0] = 900  # the filling chamber far above its target, below the ceiling
     b.tick()
+    assert b.ctrl.pump == 0  # at once: no air goes in (a movement of the limb would be over in a second)
+    b.run_ms(limits.OVERPRESSURE_MS)
     assert b.ctrl.state == faults.FAULT and b.ctrl.fault == faults.OVERPRESSURE
     assert b.ctrl.pump == 0 and b.ctrl.vent == [1] * 4 and b.ctrl.inlet == [0] * 4
     b.raw[0] = 0

@@ -101,8 +101,34 @@ def test_holding_chamber_is_topped_up_after_a_leak():
     assert g.fill(0, 400)
     g.mode[0] = HOLD
     g.tick(20)
+    for _ in range(30):  # a leak (or the limb creeping away): 0.4 mmHg a tick, 6 mmHg in all
+        if g.r.inlet[0]:
+            break
+        g.true[0] -= 2
+        g.tick()
+    assert g.r.inlet[0] == 1 and g.r.pump > 0
+    assert g.true[0] >= 400 - 40  # topped up once 2 mmHg down, and the lag's worth
+
+
+def test_a_sudden_dip_is_waited_out_and_topped_up_only_if_it_stays():
+    # A movement of the limb dips a held chamber 6 mmHg for a moment: no top-up while it falls
+    # that fast (it would overshoot once the limb comes back); one that stays down is topped up.
+    g = Rig()
+    assert g.fill(0, 400)
+    g.mode[0] = HOLD
+    g.tick(20)
+    held = g.true[0]
     g.true[0] -= 60
-    g.tick(10)
+    g.tick(4)  # the sensor's lag, then the dip is seen
+    assert g.r.inlet[0] == 0 and g.r.pump == 0
+    g.true[0] = held  # back: nothing was pumped into the dip
+    g.tick(20)
+    assert g.r.pump == 0 and g.true[0] == held
+    g.true[0] -= 60  # and one that stays down
+    for _ in range(20):
+        g.tick()
+        if g.r.inlet[0]:
+            break
     assert g.r.inlet[0] == 1 and g.r.pump > 0
 
 

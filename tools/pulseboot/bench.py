@@ -22,6 +22,7 @@ core: the false-trip rate (runs with any fault; trips per session hour) and the 
 from each run's third wave on (each chamber's wave peak on the pulse-free part of the pressure,
 report/steady.py, against its target).
 """
+import multiprocessing
 import platform
 import statistics
 import subprocess
@@ -162,21 +163,38 @@ def limb_run(case, seconds=LIMB_SECONDS):
     return {"faults": peaks.faults, "errors": errors}
 
 
-def limb_sweep(cases=None, seconds=LIMB_SECONDS, progress=None):
-    """The sweep's figures; progress(case, result) after each run (the CLI's progress display)."""
+def _limb_run(job):
+    case, seconds = job
+    return case, limb_run(case, seconds)
+
+
+def limb_sweep(cases=None, seconds=LIMB_SECONDS, progress=None, workers=None):
+    """The sweep's figures; progress(case, result) after each run (the CLI's progress display).
+    The runs share out over `workers` processes (default: up to two, as the fault matrix)."""
     cases = limb_cases() if cases is None else cases
     runs = tripped = 0
     errors = []
     trips = []
-    for case in cases:
-        result = limb_run(case, seconds)
+    workers = workers or min(2, multiprocessing.cpu_count())
+    jobs = [(case, seconds) for case in cases]
+    if workers > 1 and len(jobs) > 1:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        done = pool.imap_unordered(_limb_run, jobs)
+    else:
+        pool = None
+        done = map(_limb_run, jobs)
+    for case, result in done:
         runs += 1
         tripped += bool(result["faults"])
         trips += ["%s %s %s seed %d: %s at %.1f s" % (*case, f[1], f[0] / 1000) for f in result["faults"][:1]]
         errors += result["errors"]
         if progress is not None:
             progress(case, result)
+    if pool is not None:
+        pool.close()
+        pool.join()
     errors.sort()
+    trips.sort()
     return {
         "limb_runs": runs,
         "limb_hours": round(runs * seconds / 3600, 1),

@@ -11,17 +11,19 @@ def cmd_faults(argv):
     p = Parser("pulseboot faults", "Inject every fault at every phase on every board and program, and check "
                "each run against the fault table (docs/SAFETY.md). Exit 1 if any row misses its bounds.")
     p.option("--quick", help="one plant, one program per board, filling and holding only (under a minute)")
+    p.option("--limb", help="on the leg presets with the whole limb model on (creep, coupling, pulse, "
+             "movements): plants limb:small-leg and limb:large-leg")
     p.option("--json", help="print one JSON object (rows and counts) instead of the table")
     args = p.parse(argv)
     table.check()
-    cases = matrix.cases(args.quick)
+    cases = matrix.cases(args.quick, args.limb)
     t0 = time.perf_counter()
     rows = _run(cases, show=sys.stderr.isatty() and not args.json)
     wall = time.perf_counter() - t0
     missed = [r for r in rows if not r.ok]
     if args.json:
         print(json.dumps({"rows": [r._asdict() for r in rows], "runs": len(rows), "missed": len(missed),
-                          "quick": bool(args.quick), "wall_s": round(wall, 1)}))
+                          "quick": bool(args.quick), "limb": bool(args.limb), "wall_s": round(wall, 1)}))
     else:
         _report(rows, missed, wall)
     return 1 if missed else 0

@@ -6,9 +6,10 @@ Every effect of the limb is a parameter whose default (zero; 1.0 for the size mu
 switches it off; with all of them off the limb is the instant spring `tissue_l_per_mmhg` of the
 first model. `PRESETS` holds what `pulseboot sim --plant` runs. `LIMB_PRESETS` holds the body
 presets (small-leg, large-leg, arm) with the limb switched on (`LEG_LIMB` and `ARM_LIMB` say which
-figures change): today's firmware was tuned on the instant spring and false-alarms on a creeping
-leg, so they run without the limb until the controller is adapted (see README, "The simulated
-plant"). The bench (bottles, no limb) runs its pump pulsation and thermal drift.
+figures change): `pulseboot bench --limb` and `pulseboot faults --limb` run them; `pulseboot sim`
+and the fault matrix keep the instant spring until every fault is caught within its bounds on the
+limb too (see README, "The simulated plant"). The bench (bottles, no limb) runs its pump
+pulsation and thermal drift.
 """
 from dataclasses import dataclass, replace
 

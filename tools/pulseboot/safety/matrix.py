@@ -3,7 +3,10 @@ resting), each run on the device shell (main.py and its drivers on the fake boar
 bounds read from the trace and checked against the fault table (table.py).
 
 A row's injection time comes from a healthy reference run with the same board, program,
-plant and seed: up to the injection the faulted run is that run, tick for tick.
+plant and seed: up to the injection the faulted run is that run, tick for tick. `limb=True`
+(`pulseboot faults --limb`) runs the leg presets with the whole limb model on instead
+(plant/presets.py, LIMB_PRESETS: tissue creep, neighbour coupling, the wearer's pulse and
+movements), its plants named "limb:small-leg" and "limb:large-leg".
 """
 import contextlib
 import io
@@ -11,11 +14,13 @@ import multiprocessing
 from collections import namedtuple
 
 from pulseboot import fw, run
+from pulseboot.plant import LIMB_PRESETS
 from pulseboot.run.scenario import check_program_fits
 from pulseboot.safety import table
 
 PHASES = ("filling", "holding", "resting")
 PLANTS = ("small-leg", "large-leg")
+LIMB = "limb:"  # a plant name's prefix: the preset with the whole limb model on
 AFTER_MS = 100_000  # the run goes on this long after the injection: a rest, a fill, a trip, a vent
 REFERENCE_MS = 90_000  # the healthy run the phases are found in: zeroing and the first wave
 SEED = 1
@@ -25,8 +30,18 @@ Row = namedtuple("Row", "kind board program plant phase chamber at_ms detected c
                         "limit_mmhg vented_ms ok why note")
 
 
-def cases(quick=False):
-    """Every case the matrix runs; quick: one plant, one program per board, two phases."""
+def _preset(plant):
+    return plant[len(LIMB):] if plant.startswith(LIMB) else plant
+
+
+def _params(plant):
+    """The plant's parameters: None for a plain preset, the limb model's for a "limb:" one."""
+    return LIMB_PRESETS[_preset(plant)] if plant.startswith(LIMB) else None
+
+
+def cases(quick=False, limb=False):
+    """Every case the matrix runs; quick: one plant, one program per board, two phases;
+    limb: on the leg presets with the whole limb model on."""
     out = []
     for board in fw.board_names():
         board_def = fw.load_board(board)
@@ -37,7 +52,7 @@ def cases(quick=False):
             except ValueError:
                 continue
             programs.append(name)
-        plants = PLANTS[:1] if quick else PLANTS
+        plants = [LIMB + p if limb else p for p in (PLANTS[:1] if quick else PLANTS)]
         phases = ("filling", "holding") if quick else PHASES
         for program in programs[:1] if quick else programs:
             for plant in plants:
@@ -76,8 +91,8 @@ def _reference(board, program, plant):
     if key not in _references:
         line = _Timeline()
         with contextlib.redirect_stdout(io.StringIO()):
-            summary = run.simulate(board=board, program=program, plant=plant, seed=SEED,
-                                   duration_s=(REFERENCE_MS + AFTER_MS) / 1000, on_tick=line)
+            summary = run.simulate(board=board, program=program, plant=_preset(plant), params=_params(plant),
+                                   seed=SEED, duration_s=(REFERENCE_MS + AFTER_MS) / 1000, on_tick=line)
         _references[key] = (line, summary)
     return _references[key]
 
@@ -118,7 +133,7 @@ def chamber_for(phase, chambers):
 
 
 FILL_ROOM_MMHG = 5.0  # a fill shows a fault only while the chamber still has this far to rise
-HOLD_SHOWS_MS = 2000  # a hold shows a leak once the chamber has been held this long in one cycle
+HOLD_SHOWS_MS = table.LEAK_SHOWS_MS  # a hold shows a leak once the chamber has been held this long in one cycle
 
 
 def _shows_at(line, shows, k, at, targets):
@@ -128,8 +143,8 @@ def _shows_at(line, shows, k, at, targets):
     fill: the pump feeds the chamber while it is still FILL_ROOM_MMHG or more below its target
       (a fill that is all but over cannot show a kink or a weak pump);
     hold: the chamber held (inlet and vent shut, above VENTED_MMHG) for HOLD_SHOWS_MS in one
-      vent-to-vent cycle, top-ups between; from the start of that hold (a chamber held half a
-      second per cycle cannot show a leak by its fall);
+      vent-to-vent cycle, top-ups between; from the start of that hold (on a limb a leak is told
+      from the tissue's creep only once the creep is spent, table.LEAK_SHOWS_MS);
     vent: its vent opens while it is pressurised (on an empty chamber there is nothing to vent)."""
     if shows == "now":
         return at
@@ -168,7 +183,8 @@ def run_case(case):
     line = _Timeline()
     # The run goes on past the window a detection counts in, so the venting after it shows.
     with contextlib.redirect_stdout(io.StringIO()):  # the firmware's console (trips, notices)
-        summary = run.simulate(board=case.board, program=case.program, plant=case.plant, seed=SEED,
+        summary = run.simulate(board=case.board, program=case.program, plant=_preset(case.plant),
+                               params=_params(case.plant), seed=SEED,
                                duration_s=(at + AFTER_MS + table.VENT_WITHIN_MS) / 1000, on_tick=line,
                                plant_faults=[run.PlantFault(case.kind, at, k)])
     latched = [f for f in summary["faults"] if at <= f["t_ms"] <= at + AFTER_MS]
