@@ -18,7 +18,6 @@ _FILTER_SHIFT = const(3)  # the readings' filter for the drift check: noise must
 _SETTLE_MS = const(100)  # a feeding burst's first ms: the valves, the sensor's lag, no fill rate yet
 _AIR_CAP = const(10000000)  # pump % x ms; x 100 stays a small int
 _FRESH = const(0x3FFFFFFF)  # single sensor: no reading between pulses yet (since the chamber vented)
-_CREEP_LEARN_MS = const(2000)  # a hold this long or longer teaches what the limb's creep takes
 
 # Per chamber, one packed array (a list, or an array each, costs a machine word or an object
 # per entry): _K ints a chamber, at these offsets. Timers saturate at 0x3FFFFFFF.
@@ -208,11 +207,11 @@ class Limiter:
                     c[b + _NEAR] > 0 or p >= peak[i] - peak[i] // 16), limits.NEAR_TARGET_MS):
                 return self.trip(faults.LEAK, i, c[b + _NEAR], limits.NEAR_TARGET_MS, True)
             ref = c[b + _AIR_REF]
-            if m != HOLD and c[b + _HOLD] >= _CREEP_LEARN_MS and c[b + _AIR] >= ref > 0:
+            if m != HOLD and c[b + _HOLD] >= limits.HOLD_CREEP_LEARN_MS and c[b + _AIR] >= ref > 0:
                 # A hold ended: the top-ups it took, remembered for the next: a smaller one a quarter
                 # of the way, a bigger one an eighth (a leak that starts must not teach its own
                 # allowance; holds differ, and one cut short by a pause says little). A hold shorter
-                # than _CREEP_LEARN_MS (a clearing pulse) says nothing of a longer one's.
+                # than HOLD_CREEP_LEARN_MS (a clearing pulse) says nothing of a longer one's.
                 took = c[b + _AIR] - ref + 1
                 last = c[b + _CREEP]
                 c[b + _CREEP] = took if not last else last + (took - last) // (8 if took > last else 4)

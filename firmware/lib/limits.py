@@ -95,6 +95,9 @@ HOLD_CREEP_PCT = const(25)
 # ... and only in a hold's first HOLD_CREEP_MS (three of the slowest creep's time constants: 95 %
 # of it is over): the top-ups after it may add up to HOLD_AIR_PCT and the per-minute share alone.
 HOLD_CREEP_MS = const(18000)
+# Only a hold this long or longer teaches what the creep takes (a 1 s clearing pulse says nothing
+# of a wave's longer hold).
+HOLD_CREEP_LEARN_MS = const(2000)
 # Either margin (a fill's AIR_MARGIN_PCT, a hold's top-ups) is never less than this much
 # full-pump time: a small rigid chamber, a bottle on the bench, fills in a dozen ticks, and
 # one tick more or a top-up after its gas cools is a good share of that.
