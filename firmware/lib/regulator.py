@@ -3,6 +3,9 @@
 # The inlet closes early by the rise expected during the sensor's lag and the
 # valve's switching delay; that lead time is learned per chamber from the
 # settled pressure after every fill, so cut-off corrects itself cycle to cycle.
+# On a limb, a held chamber rises again when its neighbour fills (the tissue the neighbour
+# presses out bulges under it); the controller can only add air, so each chamber learns how
+# far above its target its holds end up and aims that much lower.
 from array import array
 
 from micropython import const
@@ -27,6 +30,15 @@ _AVERAGE_MS = const(100)  # the last part of the settle window is averaged
 _DROOP_BAND = const(20)  # dmmHg below target while holding: top up ...
 _DIP_DMMHG = const(20)  # ... unless it fell this much over the rate window (a leak or creep is slower)
 _SLOW_BAND = const(150)  # dmmHg from target where the pump starts slowing
+# The held level is judged on the mean over two blocks, a window that slides a block at a time:
+# the window is longer than a beat at 50 bpm, so the pulse averages out, and one whose readings
+# spread wider than a pulse, a top-up and the noise (the fill's own rise, a movement) is left out.
+_BLOCK_MS = const(600)
+_SPREAD = const(80)  # dmmHg: widest window judged
+_OFFSET_STEP = const(10)  # dmmHg: the most one hold moves the aim
+_OFFSET_MAX = const(50)  # dmmHg: the most a chamber aims below its target
+_WIDE = const(0x3FFFFFFF)  # marks a block as not clean
+_NONE = const(-0x3FFFFFFF)  # no clean block yet in this hold
 
 
 class Regulator:
@@ -55,6 +67,16 @@ class Regulator:
         self._filled = 0  # samples in the ring so far (rate needs a full window)
         self._m_rise = 0
         self._m_span = 0
+        self.offset = array("i", bytes(4 * n))  # dmmHg each chamber aims below its target
+        self._block_ms = 0
+        self._block_n = 0
+        self._block_sum = array("i", bytes(4 * n))
+        self._block_lo = array("i", [_WIDE] * n)
+        self._block_hi = array("i", [_NONE] * n)
+        self._prev_sum = array("i", bytes(4 * n))  # the block before: sum, lowest, highest
+        self._prev_lo = array("i", [_WIDE] * n)
+        self._prev_hi = array("i", [_WIDE] * n)
+        self._excess = array("i", [_NONE] * n)  # highest clean block mean above target, this hold
 
     def step(self, dt, mode, target, pressure):
         self._record(dt, pressure)
@@ -62,6 +84,8 @@ class Regulator:
         for i in range(self.chambers):
             m = mode[i]
             if m != FILL and m != HOLD:
+                if self._phase[i] != _IDLE:
+                    self._learn_offset(i)
                 self._phase[i] = _IDLE
                 self.reached[i] = 0
                 self.inlet[i] = 0
@@ -71,7 +95,7 @@ class Regulator:
             self.inlet[i] = 0
             phase = self._phase[i]
             p = pressure[i]
-            t = target[i]
+            t = target[i] - self.offset[i]
             if phase == _IDLE:
                 phase = _FILLING
             if phase == _FILLING:
@@ -89,13 +113,61 @@ class Regulator:
                 if self._m_rise > -_DIP_DMMHG:
                     phase = _FILLING
             self._phase[i] = phase
+        self._blocks(dt, mode, target, pressure)
         if client < 0:
             self.pump = 0
             return
         self.inlet[client] = 1
-        err = target[client] - pressure[client]
+        err = target[client] - self.offset[client] - pressure[client]
         duty = self.duty_min + (100 - self.duty_min) * err // _SLOW_BAND
         self.pump = 100 if duty > 100 else (self.duty_min if duty < self.duty_min else duty)
+
+    def _blocks(self, dt, mode, target, pressure):
+        """Each chamber's mean over a block in which it stayed settled; the highest of a hold,
+        less the target, into _excess."""
+        self._block_ms += dt
+        self._block_n += 1
+        for i in range(self.chambers):
+            if self._phase[i] == _IDLE:
+                self._block_hi[i] = _WIDE
+            elif self._block_hi[i] != _WIDE:
+                p = pressure[i]
+                self._block_sum[i] += p
+                if p < self._block_lo[i]:
+                    self._block_lo[i] = p
+                if p > self._block_hi[i]:
+                    self._block_hi[i] = p
+        if self._block_ms < _BLOCK_MS:
+            return
+        for i in range(self.chambers):
+            lo = self._block_lo[i]
+            hi = self._block_hi[i]
+            if hi != _WIDE and self._prev_hi[i] != _WIDE:
+                both_lo = lo if lo < self._prev_lo[i] else self._prev_lo[i]
+                both_hi = hi if hi > self._prev_hi[i] else self._prev_hi[i]
+                if both_hi - both_lo <= _SPREAD:
+                    excess = (self._block_sum[i] + self._prev_sum[i]) // (2 * self._block_n) - target[i]
+                    if excess > self._excess[i]:
+                        self._excess[i] = excess
+            self._prev_sum[i] = self._block_sum[i]
+            self._prev_lo[i] = lo
+            self._prev_hi[i] = hi
+            self._block_sum[i] = 0
+            self._block_lo[i] = _WIDE
+            self._block_hi[i] = _NONE
+        self._block_ms = 0
+        self._block_n = 0
+
+    def _learn_offset(self, i):
+        # Halfway to what the last hold showed, a step at most: one odd hold cannot move the aim far.
+        excess = self._excess[i]
+        self._excess[i] = _NONE
+        if excess == _NONE:
+            return
+        step = excess // 2
+        step = _OFFSET_STEP if step > _OFFSET_STEP else (-_OFFSET_STEP if step < -_OFFSET_STEP else step)
+        offset = self.offset[i] + step
+        self.offset[i] = 0 if offset < 0 else (_OFFSET_MAX if offset > _OFFSET_MAX else offset)
 
     def _record(self, dt, pressure):
         self._clock = (self._clock + dt) & _SPAN_MASK

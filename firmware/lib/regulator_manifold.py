@@ -29,6 +29,13 @@ _SLOW_BAND = const(150)  # dmmHg below target where pulses run the pump at _SLOW
 _SLOW_DUTY = const(50)
 _GAIN_START = const(50)  # dmmHg per second of pulse, a cautious first guess (learned after one pulse)
 _BLEED_START = const(200)  # dmmHg per second of bleed, first guess
+# A limb creeps away from a bladder for seconds after a fill (tau ~4 s) and a held chamber
+# cannot be read: a chamber counts as reached only once its readings have been in the band
+# this long (a pulse between them makes up what the limb took), so most of the creep is made
+# up before it is shut in. A fill that took longer than the creep has let the limb settle
+# under it (and the fill's time limit is near): it needs no more.
+_STILL_MS = const(600)
+_CREPT_MS = const(15000)
 
 
 class ManifoldRegulator:
@@ -51,6 +58,8 @@ class ManifoldRegulator:
         self._length = 0  # ms the last pulse or bleed lasted
         self._measuring = -1  # phase the current equalise follows, or -1 for a fresh client
         self._open_ms = 0  # how long the venting chambers have shared the manifold
+        self._still = 0  # ms of the client's readings in the band
+        self._served = 0  # ms the client has been served
         self._sum = 0  # readings summed at the end of the equalise window
         self._count = 0
 
@@ -62,6 +71,8 @@ class ManifoldRegulator:
                 break
         if client != self._client:
             self._client = client
+            self._still = 0
+            self._served = 0
             self._settle(-1)
         if client < 0:
             self._vent_and_hold(dt, mode, manifold)
@@ -77,6 +88,7 @@ class ManifoldRegulator:
     def _serve(self, k, dt, target, manifold):
         phase = self._phase
         self._timer -= dt
+        self._served += dt
         if phase != _EQUALISE:
             self._length += dt
         if phase == _PULSE:
@@ -107,8 +119,12 @@ class ManifoldRegulator:
         self._learn(k, manifold)
         error = target - manifold
         if -self.tolerance <= error <= self.tolerance:
-            self.reached[k] = 1
-            self.inlet[k] = 0
+            self._still += _EQUALISE_MS
+            if self._still >= _STILL_MS or self._served >= _CREPT_MS:
+                self.reached[k] = 1
+                self.inlet[k] = 0
+            else:
+                self._settle(-1)  # read it again: is the limb still giving way under it?
             return
         self._from = manifold
         if error > 0:

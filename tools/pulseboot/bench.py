@@ -150,7 +150,8 @@ def limb_cases(seeds=LIMB_SEEDS):
 
 
 def limb_run(case, seconds=LIMB_SECONDS):
-    """One sweep run: {"faults": [(t_ms, code)], "errors": [|peak - target| mmHg from the third wave]}.
+    """One sweep run: {"faults": [(t_ms, code)], "errors": [|peak - target| mmHg from the third wave],
+    "moved_errors": [the same for peaks the wearer moved under] (steady.py)}.
     Sessions are at most SESSION_MAX_MIN long: START again 10 s after one ends, for the whole time."""
     plant, program, board, seed = case
     presses = [run.Press("start", t, False) for t in range(0, seconds * 1000, _SESSION_MS + 10000)]
@@ -159,8 +160,11 @@ def limb_run(case, seconds=LIMB_SECONDS):
                            duration_s=seconds, presses=presses, on_tick=peaks, shell="core",
                            board_def=fw.load_board(board), session_min=fw.limits.SESSION_MAX_MIN)
     targets = summary["targets_mmhg"]
-    errors = [abs(w[i] - targets[i]) for w in peaks.waves[2:] for i in range(len(targets))]
-    return {"faults": peaks.faults, "errors": errors}
+    errors = ([], [])
+    for wave, moved in zip(peaks.waves[2:], peaks.moved[2:]):
+        for i, peak in enumerate(wave):
+            errors[moved[i]].append(abs(peak - targets[i]))
+    return {"faults": peaks.faults, "errors": errors[0], "moved_errors": errors[1]}
 
 
 def _limb_run(job):
@@ -174,6 +178,7 @@ def limb_sweep(cases=None, seconds=LIMB_SECONDS, progress=None, workers=None):
     cases = limb_cases() if cases is None else cases
     runs = tripped = 0
     errors = []
+    moved = []
     trips = []
     workers = workers or min(2, multiprocessing.cpu_count())
     jobs = [(case, seconds) for case in cases]
@@ -188,12 +193,14 @@ def limb_sweep(cases=None, seconds=LIMB_SECONDS, progress=None, workers=None):
         tripped += bool(result["faults"])
         trips += ["%s %s %s seed %d: %s at %.1f s" % (*case, f[1], f[0] / 1000) for f in result["faults"][:1]]
         errors += result["errors"]
+        moved += result["moved_errors"]
         if progress is not None:
             progress(case, result)
     if pool is not None:
         pool.close()
         pool.join()
     errors.sort()
+    moved.sort()
     trips.sort()
     return {
         "limb_runs": runs,
@@ -205,7 +212,17 @@ def limb_sweep(cases=None, seconds=LIMB_SECONDS, progress=None, workers=None):
         "limb_peak_error_mmhg": round(errors[-1], 2) if errors else None,
         "limb_peak_error_p95_mmhg": round(errors[int(0.95 * (len(errors) - 1))], 2) if errors else None,
         "limb_peaks_judged": len(errors),
+        "limb_peak_error_within_mmhg": _share_within(errors, LIMB_TARGETS["limb_peak_error_mmhg"]),
+        # Peaks the wearer moved under (steady.py): reported, not held to the target.
+        "limb_moved_peak_error_mmhg": round(moved[-1], 2) if moved else None,
+        "limb_moved_peak_error_p95_mmhg": round(moved[int(0.95 * (len(moved) - 1))], 2) if moved else None,
+        "limb_moved_peaks": len(moved),
     }
+
+
+def _share_within(errors, bound):
+    """Share of the errors at most bound (None: no errors)."""
+    return round(sum(e <= bound for e in errors) / len(errors), 4) if errors else None
 
 
 def verdicts(figures):

@@ -66,7 +66,11 @@ def _limb(as_json):
         f = figures
         print(f"{f['limb_runs']} runs, {f['limb_hours']} h: false-trip rate {f['limb_false_trip_rate']:.3f} "
               f"({f['limb_trips_per_hour']} a session hour); peak error p95 {f['limb_peak_error_p95_mmhg']} "
-              f"mmHg over {f['limb_peaks_judged']} peaks")
+              f"mmHg over {f['limb_peaks_judged']} peaks held still "
+              f"({100 * (f['limb_peak_error_within_mmhg'] or 0):.1f} % within "
+              f"{bench.LIMB_TARGETS['limb_peak_error_mmhg']} mmHg)")
+        print(f"{f['limb_moved_peaks']} peaks the wearer moved under (not held to the target): worst "
+              f"{f['limb_moved_peak_error_mmhg']} mmHg, p95 {f['limb_moved_peak_error_p95_mmhg']} mmHg")
         for line in figures["limb_trips"]:
             print("  " + line)
     return 0 if all(met.values()) else 1

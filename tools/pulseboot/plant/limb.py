@@ -129,6 +129,7 @@ class Limb:
             self.move_ms = pr.move_ms
             self.moves = []  # (start_ms, length_ms, volume per chamber)
             self.next_move = rng.expovariate(self.move_rate)
+        self.moving = False  # a movement is under way (the accuracy judge leaves such holds out)
         self._dt = None
 
     def displaced(self, p):
@@ -287,6 +288,7 @@ class Limb:
             vols = [m * size * rng.uniform(0.3, 1.0) for m in self.move]
             self.moves.append((start, length, vols))
             self.next_move = start + rng.expovariate(self.move_rate)
+        self.moving = False
         if not self.moves:
             return None
         out = [0.0] * self.n
@@ -298,6 +300,7 @@ class Limb:
                 continue
             keep.append(ev)
             if x > 0.0:
+                self.moving = True
                 s = math.sin(math.pi * x)
                 for i in range(self.n):
                     out[i] += vols[i] * s

@@ -446,6 +446,11 @@ class Plant:
         return [d * 1000.0 for d in self._limb.displaced(self.true_mmhg)]
 
     @property
+    def moving(self):
+        """Whether the wearer is moving the limb now (False without a limb model)."""
+        return self._limb is not None and self._limb.moving
+
+    @property
     def mid_share(self):
         """Per chamber, the part of its displaceable limb volume in the mid segment (calf,
         forearm): 0 to 1 (zeros without a limb model)."""

@@ -162,6 +162,8 @@ class Recorder:
     def __init__(self, plant, chambers, on_tick=None, on_event=None):
         self.plant = plant
         self.on_tick = on_tick
+        if hasattr(on_tick, "bind"):
+            on_tick.bind(plant)  # a row reader that also asks the plant (report/steady.py)
         self.on_event = on_event
         self.faults = []  # [{"code", "t_ms"}]
         self.session_ends = []  # [{"t_ms", "reason"}], reason one of the SESSION_ texts
