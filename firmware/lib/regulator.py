@@ -42,7 +42,7 @@ _NONE = const(-0x3FFFFFFF)  # no clean block yet in this hold
 
 
 class Regulator:
-    topup_band = 15  # dmmHg below target after settling: top up
+    topup_band = 8  # dmmHg below target after settling: top up
     duty_min = 45  # the pump still moves air against back pressure at this duty
 
     def __init__(self, chambers):
