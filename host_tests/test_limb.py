@@ -347,6 +347,30 @@ def test_movements_are_occasional_brief_seeded_and_a_few_to_12_mmhg():
     assert 3.0 <= max(e for _, _, e in events) <= 1.5 * pr.move_mmhg
 
 
+def test_the_plant_says_while_the_wearer_moves():
+    # The bench's accuracy judge (report/steady.py) leaves the peaks a movement came under apart:
+    # the plant must say when one is under way, and only then.
+    pr = replace(LIMB_PRESETS["small-leg"], pulse_mmhg=0.0, pump_air_k=0.0, air_warm_k=0.0, leak_c=0.0)
+    i = calf_chamber(4)
+    for rate, expect in ((pr.move_per_min, True), (0.0, False)):
+        plant = Plant(4, replace(pr, move_per_min=rate), seed=11)
+        hold(plant, REF_MMHG, 30.0, [i])
+        run(plant, 10.0, 0, cmd(4), cmd(4))
+        base = plant.true_mmhg[i]
+        moving = []
+        jumps = []
+        for _ in range(round(600_000 / TICK)):
+            was = plant.true_mmhg[i]
+            plant.step(TICK, 0, cmd(4), cmd(4))
+            moving.append(plant.moving)
+            jumps.append(abs(plant.true_mmhg[i] - was) > 0.5)  # creep and drift move far slower
+        assert any(moving) is expect
+        # Every sudden change is a movement (or the step it ends in).
+        assert all(m or (k and moving[k - 1]) for k, (m, j) in enumerate(zip(moving, jumps)) if j)
+        assert sum(moving) * TICK <= 15 * pr.move_ms  # a fraction of a second, now and then
+        assert abs(plant.true_mmhg[i] - base) < 10
+
+
 def _pulsation(duty, manifold_sensor=True, seconds=2.0):
     """Readings (mmHg) with the pump's pulsation less those without it, feeding chamber 0."""
     base = replace(preset("small-leg"), sensor_noise_mmhg=0.0, sensor_offset_mmhg=0.0)

@@ -87,3 +87,35 @@ def test_the_controller_holds_on_any_limb_in_the_published_ranges(case, plant, t
     assert full, waves.order
     for began in full:
         assert began == sorted(began), began  # distal (chamber 0) first, each above it after
+
+
+class _StubPlant:
+    moving = False
+
+
+def test_the_judge_marks_the_peaks_a_movement_came_under():
+    # Chamber 0 is held while the wearer moves; chamber 1 is still vented then: only chamber 0's
+    # peak of that wave is marked, and the next wave, with no movement, is marked nowhere.
+    plant = _StubPlant()
+    judge = SteadyPeaks()
+    judge.bind(plant)
+    t = 0
+
+    def tick(p, inlet, vent, pump=100):
+        nonlocal t
+        judge((t, "RUNNING", "gradient", "", pump, p, p, inlet, vent))
+        t += 25
+
+    for wave in range(2):
+        for _ in range(40):
+            tick([40.0, 0.0], [1, 0], [0, 1])
+        plant.moving = wave == 0
+        for _ in range(8):
+            tick([40.0, 0.0], [0, 0], [0, 1], pump=0)
+        plant.moving = False
+        for _ in range(40):
+            tick([40.0, 30.0], [0, 1], [0, 0])
+        for _ in range(40):
+            tick([0.0, 0.0], [0, 0], [1, 1], pump=0)
+    assert judge.moved == [[True, False], [False, False]]
+    assert [round(w[0]) for w in judge.waves] == [40, 40]

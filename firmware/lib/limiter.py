@@ -345,15 +345,17 @@ class Limiter:
         """A fed chamber's reading fell: hold the pump off while a movement of the limb passes
         (once, until it rises again: False, trip now). The reading must then be back to its best
         of the burst; if that best stood more than a fall's worth (twice FALL_DMMHG) above the
-        lowest of the block before, faster than a fill rises on a limb, the limb pushed it up:
-        back to that lowest."""
+        lowest of the block before, the limb may have pushed it up: back to that lowest, or to
+        FED_BACK_PCT of the best if that is more (a fast fill's block before lies far below)."""
         c = self._c
         if c[b + _HUSH]:
             return False
         c[b + _HUSH] = 1
         ref = self._s[i * _KS + _REF]
-        if c[b + _FED_TOP] > ref + 2 * limits.FALL_DMMHG:
-            c[b + _FED_TOP] = ref
+        top = c[b + _FED_TOP]
+        if top > ref + 2 * limits.FALL_DMMHG:
+            least = top * limits.FED_BACK_PCT // 100
+            c[b + _FED_TOP] = ref if ref > least else least
         self.hush = True
         return True
 
@@ -407,10 +409,13 @@ class Limiter:
         else:
             c[b + _RATE] = _add(c[b + _RATE], dt)
             if seen - c[b + _RATE_FROM] >= limits.NO_RISE_RATE_DMMHG:
-                c[b + _STEP] = c[b + _RATE]
+                # Halfway from the step before (and the first from the last fill's): a movement of
+                # the limb can show a rise no pump gives, and the window must not halve on it.
+                rate = c[b + _RATE]
+                c[b + _STEP] = (c[b + _STEP] + rate) // 2 if c[b + _STEP] else rate
                 if c[b + _LEARN]:  # the fill's first: the next fill's window starts from it
                     c[b + _LEARN] = 0
-                    c[b + _FIRST] = c[b + _RATE]
+                    c[b + _FIRST] = (c[b + _FIRST] + rate) // 2 if c[b + _FIRST] else rate
                     if c[b + _RATE] > self._s[_FIRST_MOST]:
                         self._s[_FIRST_MOST] = c[b + _RATE]
                 c[b + _RATE_FROM] = seen

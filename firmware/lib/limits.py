@@ -66,10 +66,14 @@ FALL_MS = const(1000)
 # A healthy fill's reading dips at most 0.4 mmHg (the sensor's noise); a limb's movement pushes
 # it up and lets it drop, or dips it, for under a second: the pump first waits HUSH_MS, and the
 # reading must then be back to the lowest of the FALL_BLOCK_MS block before the fall (once; it
-# must rise before the next wait). The same when a fed reading stops rising well below where
-# it stood (NO_RISE).
+# must rise before the next wait), but never less than FED_BACK_PCT of its best: a push lifts a
+# bladder by what the limb presses into it over the bladder's give, a few mmHg where the
+# bladder is soft and low, up to ~15 mmHg high up, well under a quarter of the pressure, while a
+# sensor that lost gain on a fast fill (whose block before lies far below) drops by its share.
+# The same when a fed reading stops rising well below where it stood (NO_RISE).
 FED_FALL_DMMHG = const(20)
 HUSH_MS = const(800)
+FED_BACK_PCT = const(80)
 # A chamber that needs more air (pump duty x time) than its last fill to the same target,
 # by AIR_MARGIN_PCT, before its reading reaches the target, or that still reads more than
 # AIR_SHORT_DMMHG short of it with AIR_SHORT_PCT more (fills repeat within a few %; on a limb,

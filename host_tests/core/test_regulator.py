@@ -138,3 +138,39 @@ def test_vent_mode_resets_reached_and_opens_vent():
     g.mode[0] = VENT
     g.tick()
     assert g.r.reached[0] == 0 and g.r.vent[0] == 1 and g.r.inlet[0] == 0 and g.r.pump == 0
+
+
+def hold_with_lift(g, target, lift, hold_ticks=200):
+    """One wave on chamber 0: fill, hold; halfway through the hold a neighbour's fill lifts it
+    `lift` dmmHg through the tissue; then vent. Returns the highest pressure of the hold."""
+    assert g.fill(0, target)
+    g.mode[0] = HOLD
+    g.tick(hold_ticks // 2)
+    g.true[0] += lift
+    g.tick(hold_ticks // 2)
+    peak = max(g.true[0], g.peak[0])
+    g.mode[0] = VENT
+    g.tick(40)
+    return peak
+
+
+def test_a_chamber_its_neighbour_lifts_learns_to_aim_below_its_target():
+    # The regulator can only add air: a chamber a neighbour lifts 3 mmHg after it has settled
+    # would end every hold 3 mmHg high. It learns the lift, hold by hold, and aims that much lower.
+    g = Rig(rate=4, lag=1)
+    peaks = [hold_with_lift(g, 450, 30) for _ in range(8)]
+    assert peaks[0] >= 470, peaks
+    assert all(abs(p - 450) <= 10 for p in peaks[5:]), peaks
+    assert 20 <= g.r.offset[0] <= 40
+
+
+def test_one_odd_hold_moves_the_aim_a_mmhg_at_most_and_a_chamber_nothing_lifts_keeps_its_target():
+    g = Rig(rate=4, lag=1)
+    for _ in range(4):
+        hold_with_lift(g, 450, 0)
+    assert g.r.offset[0] == 0
+    hold_with_lift(g, 450, 200)  # a knock on the boot, say
+    assert 0 < g.r.offset[0] <= 10
+    for _ in range(6):
+        hold_with_lift(g, 450, 0)
+    assert g.r.offset[0] == 0

@@ -110,9 +110,17 @@ def _phase_time(line, phase, k, targets):
     """When to inject: mid-fill of chamber k, mid-hold of it, or 10 s into the first rest."""
     if phase == "filling":
         # The wave's fill, not the garment check's short pulse at START (which leaves every
-        # chamber near 1 mmHg): the first feeding once some chamber is above 5 mmHg.
-        first, last = _first_span(line, lambda i: line.pump[i] and line.inlet[i][k]
-                                  and max(line.p[i]) > table.VENTED_MMHG)
+        # chamber near 1 mmHg): the first feeding once some chamber is above 5 mmHg, to the
+        # middle of its feeding time (on a limb a held chamber's top-up can break a fill into
+        # bursts: pauses shorter than FILL_GAP_MS belong to it).
+        fed = [i for i in range(len(line.t)) if line.pump[i] and line.inlet[i][k]]
+        fed = [i for i in fed if max(line.p[i]) > table.VENTED_MMHG]
+        fill = fed[:1]
+        for i in fed[1:]:
+            if line.t[i] - line.t[fill[-1]] > FILL_GAP_MS:
+                break
+            fill.append(i)
+        return line.t[fill[len(fill) // 2]]
     elif phase == "holding":
         first, last = _first_span(line, lambda i: not line.inlet[i][k] and not line.vent[i][k]
                                   and line.p[i][k] > targets[k] / 2)
@@ -132,6 +140,7 @@ def chamber_for(phase, chambers):
     return {"filling": min(1, chambers - 1), "holding": 0, "resting": chambers - 1}[phase]
 
 
+FILL_GAP_MS = 500  # a fill's feeding may pause this long (another chamber's top-up) and go on
 FILL_ROOM_MMHG = 5.0  # a fill shows a fault only while the chamber still has this far to rise
 HOLD_SHOWS_MS = table.LEAK_SHOWS_MS  # a hold shows a leak once the chamber has been held this long in one cycle
 
