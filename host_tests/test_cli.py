@@ -42,7 +42,8 @@ BAD = [
     # (argv, what is wrong, what is allowed...)
     (["sim", "--program", "foo"], "unknown program 'foo'", *PROGRAMS),
     (["sim", "--board", "nope"], "unknown board 'nope'", *BOARDS),
-    (["sim", "--plant", "tiny"], "unknown plant 'tiny'", *plant.PRESETS),
+    (["sim", "--plant", "tiny"], "unknown plant 'tiny'", *plant.PRESETS, "limb:small-leg"),
+    (["sim", "--plant", "limb:tiny"], "unknown plant 'limb:tiny'", "limb:arm", "limb:large-leg"),
     (["sim", "--level", "x"], "--level 'x'", "30 to 80", "gradient"),
     (["sim", "--level", "45.5"], "--level '45.5'", "whole mmHg", "30 to 80"),
     (["sim", "--level", "29"], "--level '29'", "30 to 80"),
@@ -207,6 +208,19 @@ def test_summary_passes_choices_through(capsys):
     summary = json.loads(out.splitlines()[-1])
     assert (summary["board"], summary["program"], summary["chambers"]) == ("esp32s3-8ch", "recovery", 8)
     assert summary["targets_mmhg"] == [50.0] * 8  # within what the HX710B reads at any offset
+
+
+def test_a_body_preset_runs_with_the_limb_model_on(capsys, tmp_path):
+    # limb:small-leg is small-leg with the limb under it: a held chamber creeps and shows the pulse.
+    held = {}
+    for name in ("small-leg", "limb:small-leg"):
+        path = tmp_path / f"{name}.csv"
+        code, out, _ = run(capsys, "sim", "--plant", name, "--duration", 60, "--trace", path, "--summary")
+        assert code == 0 and json.loads(out.splitlines()[-1])["faults"] == []
+        trace = read_trace(path)
+        held[name] = [p for p, i, v in zip(trace["p1"], trace["in1"], trace["out1"]) if p > 40 and not i and not v]
+    swing = {name: max(ps) - min(ps) for name, ps in held.items()}
+    assert swing["limb:small-leg"] > swing["small-leg"] + 1.0, swing
 
 
 def test_text_report(capsys):

@@ -137,15 +137,22 @@ def check_writable(flag, path):
                          "expected a writable file path") from None
 
 
+LIMB = "limb:"  # a preset name's prefix: that body preset with the whole limb model on
+
+
 def plant_preset(value, prefix=""):
     """(PlantParams, label) of a plant preset name or a preset file (plant/from_json.py);
     UsageError naming the problem (prefix: the flag, for commands with several plants)."""
-    from pulseboot.plant import PRESETS
+    from pulseboot.plant import LIMB_PRESETS, PRESETS
     from pulseboot.plant.from_json import PresetError, load
 
     if value in PRESETS:
         return PRESETS[value], value
-    allowed = f"allowed: {', '.join(sorted(PRESETS))}, or a preset file PRESET.json (pulseboot fit writes one)"
+    if value.startswith(LIMB) and value[len(LIMB):] in LIMB_PRESETS:
+        return LIMB_PRESETS[value[len(LIMB):]], value
+    limbs = ", ".join(LIMB + name for name in sorted(LIMB_PRESETS))
+    allowed = (f"allowed: {', '.join(sorted(PRESETS))}, {limbs} (the body with the whole limb model on), "
+               "or a preset file PRESET.json (pulseboot fit writes one)")
     path = pathlib.Path(value)
     if not (value.lower().endswith(".json") or path.exists()):
         raise UsageError(f"{prefix}unknown plant {value!r}; {allowed}")
