@@ -97,13 +97,18 @@ def _reference(board, program, plant):
     return _references[key]
 
 
-def _first_span(line, test):
-    """(first, last) tick indices of the first run of ticks where test(i) holds."""
-    first = next(i for i in range(len(line.t)) if test(i))
-    last = first
-    while last + 1 < len(line.t) and test(last + 1):
-        last += 1
-    return first, last
+def _first_span(line, test, least_ms=0):
+    """(first, last) tick indices of the first run of ticks, at least least_ms long, where
+    test(i) holds."""
+    i = 0
+    while True:
+        first = next(j for j in range(i, len(line.t)) if test(j))
+        last = first
+        while last + 1 < len(line.t) and test(last + 1):
+            last += 1
+        if line.t[last] - line.t[first] >= least_ms or last + 1 >= len(line.t):
+            return first, last
+        i = last + 1
 
 
 def _phase_time(line, phase, k, targets):
@@ -111,10 +116,11 @@ def _phase_time(line, phase, k, targets):
     if phase == "filling":
         # The wave's fill, not the garment check's short pulse at START (which leaves every
         # chamber near 1 mmHg): the first feeding once some chamber is above 5 mmHg, to the
-        # middle of its feeding time (on a limb a held chamber's top-up can break a fill into
-        # bursts: pauses shorter than FILL_GAP_MS belong to it).
+        # middle of its feeding time while it has FILL_ROOM_MMHG or more to go (on a limb a held
+        # chamber's top-up can break a fill into bursts: pauses shorter than FILL_GAP_MS belong
+        # to it; the single-sensor build's last small pulses are no longer a fill's middle).
         fed = [i for i in range(len(line.t)) if line.pump[i] and line.inlet[i][k]]
-        fed = [i for i in fed if max(line.p[i]) > table.VENTED_MMHG]
+        fed = [i for i in fed if max(line.p[i]) > table.VENTED_MMHG and line.p[i][k] < targets[k] - FILL_ROOM_MMHG]
         fill = fed[:1]
         for i in fed[1:]:
             if line.t[i] - line.t[fill[-1]] > FILL_GAP_MS:
@@ -122,8 +128,9 @@ def _phase_time(line, phase, k, targets):
             fill.append(i)
         return line.t[fill[len(fill) // 2]]
     elif phase == "holding":
+        # A hold, not the pause in which a fill settles before its top-up.
         first, last = _first_span(line, lambda i: not line.inlet[i][k] and not line.vent[i][k]
-                                  and line.p[i][k] > targets[k] / 2)
+                                  and line.p[i][k] > targets[k] / 2, HOLD_SPAN_MS)
     else:
         top = 0.0
         for i in range(len(line.t)):
@@ -140,6 +147,7 @@ def chamber_for(phase, chambers):
     return {"filling": min(1, chambers - 1), "holding": 0, "resting": chambers - 1}[phase]
 
 
+HOLD_SPAN_MS = 1000  # a hold lasts this long at least (a fill's settling pause is 0.3 s)
 FILL_GAP_MS = 500  # a fill's feeding may pause this long (another chamber's top-up) and go on
 FILL_ROOM_MMHG = 5.0  # a fill shows a fault only while the chamber still has this far to rise
 HOLD_SHOWS_MS = table.LEAK_SHOWS_MS  # a hold shows a leak once the chamber has been held this long in one cycle
