@@ -2,6 +2,8 @@
 --programs` reports over both leg plants and three seeds; here one plant and seed each, so
 `make test` stays short): peaks from the third wave within 1.5 mmHg of target, the first wave at
 most 3 mmHg over, fills close to what the pump allows, no fault on a healthy plant."""
+import json
+
 import pytest
 
 from pulseboot import cli, fw
@@ -27,3 +29,24 @@ def test_the_pump_limited_time_is_what_the_plant_alone_takes():
 def test_limb_and_programs_are_one_or_the_other(capsys):
     assert cli.main(["bench", "--limb", "--programs"]) == 2
     assert "give one of them" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_the_limb_sweep_reports_false_trips_and_peaks_held_still_and_moved(capsys, monkeypatch, as_json):
+    # Two short runs stand for the 320 two-hour sessions: the report's shape, not its figures.
+    from pulseboot import bench
+
+    sweep = bench.limb_sweep
+    cases = [("arm", "recovery", "esp32-devkitc-4ch", 0), ("bench", "gradient", "esp32-devkitc-4ch", 0)]
+    monkeypatch.setattr(bench, "limb_cases", lambda: cases)
+    monkeypatch.setattr(bench, "limb_sweep", lambda c, **kw: sweep(c, seconds=240, workers=1, **kw))
+    code = cli.main(["bench", "--limb"] + (["--json"] if as_json else []))
+    out = capsys.readouterr().out
+    if as_json:
+        figures = json.loads(out)
+        assert figures["limb_runs"] == 2 and figures["limb_false_trips"] == 0
+        assert figures["limb_peaks_judged"] > 0 and 0 < figures["limb_peak_error_within_mmhg"] <= 1
+        assert figures["met"]["limb_false_trips"] and code == (0 if all(figures["met"].values()) else 1)
+    else:
+        assert "limb_false_trips" in out and "2 runs, 0.1 h" in out
+        assert "peaks held still" in out and "peaks the wearer moved under" in out
