@@ -49,4 +49,5 @@ def test_the_limb_sweep_reports_false_trips_and_peaks_held_still_and_moved(capsy
         assert figures["met"]["limb_false_trips"] and code == (0 if all(figures["met"].values()) else 1)
     else:
         assert "limb_false_trips" in out and "2 runs, 0.1 h" in out
-        assert "peaks held still" in out and "peaks the wearer moved under" in out
+        assert "peaks held still" in out and ("peaks the wearer moved under" in out or "no peak had" in out)
+        assert "None" not in out

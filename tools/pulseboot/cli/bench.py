@@ -69,8 +69,11 @@ def _limb(as_json):
               f"mmHg over {f['limb_peaks_judged']} peaks held still "
               f"({100 * (f['limb_peak_error_within_mmhg'] or 0):.1f} % within "
               f"{bench.LIMB_TARGETS['limb_peak_error_mmhg']} mmHg)")
-        print(f"{f['limb_moved_peaks']} peaks the wearer moved under (not held to the target): worst "
-              f"{f['limb_moved_peak_error_mmhg']} mmHg, p95 {f['limb_moved_peak_error_p95_mmhg']} mmHg")
+        if f["limb_moved_peaks"]:
+            print(f"{f['limb_moved_peaks']} peaks the wearer moved under (not held to the target): worst "
+                  f"{f['limb_moved_peak_error_mmhg']} mmHg, p95 {f['limb_moved_peak_error_p95_mmhg']} mmHg")
+        else:
+            print("no peak had the wearer move under it")
         for line in figures["limb_trips"]:
             print("  " + line)
     return 0 if all(met.values()) else 1
