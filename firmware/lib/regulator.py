@@ -113,7 +113,7 @@ class Regulator:
                 if self._m_rise > -_DIP_DMMHG:
                     phase = _FILLING
             self._phase[i] = phase
-        self._blocks(dt, mode, target, pressure)
+        self._blocks(dt, target, pressure)
         if client < 0:
             self.pump = 0
             return
@@ -122,9 +122,9 @@ class Regulator:
         duty = self.duty_min + (100 - self.duty_min) * err // _SLOW_BAND
         self.pump = 100 if duty > 100 else (self.duty_min if duty < self.duty_min else duty)
 
-    def _blocks(self, dt, mode, target, pressure):
-        """Each chamber's mean over a block in which it stayed settled; the highest of a hold,
-        less the target, into _excess."""
+    def _blocks(self, dt, target, pressure):
+        """Each filled or held chamber's mean over two blocks it spent wholly so (readings within
+        _SPREAD); the highest of a hold, less the target, into _excess."""
         self._block_ms += dt
         self._block_n += 1
         for i in range(self.chambers):
