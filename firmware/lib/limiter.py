@@ -46,7 +46,8 @@ _DROP = const(21)  # held: time its reading has stood LEAK_DROP_DMMHG short
 _HUSH = const(22)  # fed: time the pump has been held off for its reading to come back; -1: done, awaiting a rise
 _OVER = const(23)  # time above its target's margin with the pump off
 _AIR_AT = const(24)  # held: the air it had been fed when its hold passed HOLD_CREEP_MS (0 not yet)
-_K = const(25)
+_EASE = const(25)  # fed: the reading its burst began at, while it has only fallen since; else 0
+_K = const(26)
 # Per sensor, likewise.
 _FAST = const(0)  # lightly filtered reading (a quarter of the new one each tick)
 _LO = const(1)  # the lowest fast reading in this FALL_BLOCK_MS block
@@ -67,7 +68,7 @@ _FIRST_MOST = const(-4)  # the longest _FIRST of any chamber
 
 class Limiter:
     def __init__(self, hard_limit, pressure, sensed, stale_ms, peak, mode, reached, inlet, vent,
-                 shared_exhaust=False):
+                 shared_exhaust=False, aim_below=None):
         """The lists are the core's own, kept and read in place every tick, so check() takes
         only what is a fresh scalar each tick. Per chamber: pressure (dmmHg), peak (this
         cycle's target), mode (the scheduler's), reached (the regulator's), inlet and vent
@@ -78,6 +79,9 @@ class Limiter:
         self._sensed = sensed
         self._stale_ms = stale_ms
         self._peak = peak
+        # dmmHg each chamber's regulator aims below its target (regulator.py's offset: what its
+        # neighbours' fills add to it), or None: it aims at the target.
+        self._aim_below = aim_below
         self._mode = mode
         self._reached = reached
         self._inlet = inlet
@@ -176,6 +180,7 @@ class Limiter:
                 s[b + _OPEN] = 0
         pressure = self._pressure
         peak = self._peak
+        below = self._aim_below
         mode = self._mode
         reached = self._reached
         c = self._c
@@ -264,6 +269,16 @@ class Limiter:
                     # that falls is no longer all of it (a sensor losing gain, a sense tube off),
                     # or the limb moved (it pushes a bladder up and lets it drop as fast, or eases
                     # off): the pump waits (above), no air going in meanwhile.
+                    if not c[b + _BURST]:
+                        c[b + _EASE] = f if f > 0 else 0
+                    elif c[b + _EASE]:
+                        # Falling since the burst began, by no more than a limb easing off under it
+                        # gives (to FED_BACK_PCT; a sense tube off falls to nothing): its rise, and
+                        # the time it has to show it, count from where it stops falling.
+                        if f >= c[b + _FEED_FROM] or f * 100 < c[b + _EASE] * limits.FED_BACK_PCT:
+                            c[b + _EASE] = 0
+                        else:
+                            c[b + _FEED] = 0
                     if c[b + _BURST] < _SETTLE_MS or f > c[b + _FED_TOP]:
                         c[b + _FED_TOP] = f
                     elif f < c[b + _FED_TOP] - limits.FED_FALL_DMMHG:
@@ -315,21 +330,28 @@ class Limiter:
                 if own:
                     # Shut in and not fed, a held chamber loses air only through a leak (and to the
                     # limb creeping away, which the top-ups make good): its reading may not stand
-                    # LEAK_DROP_DMMHG below its best since it was last fed, or below its target (a
-                    # neighbour filling pushes the limb under it, and venting takes that back),
-                    # longer than LEAK_DROP_MS (a movement, the pump busy with another top-up).
+                    # LEAK_DROP_DMMHG below its best since it was last fed, or below the level its
+                    # regulator aims at (a neighbour filling pushes the limb under it, and venting
+                    # takes that back), longer than LEAK_DROP_MS (a movement, the pump busy with
+                    # another top-up).
                     sm = s[i * _KS + _SSMOOTH]
                     if sm > c[b + _TOP]:
                         c[b + _TOP] = sm
                     top = c[b + _TOP]
-                    if top > peak[i] << _FILTER_SHIFT:
-                        top = peak[i] << _FILTER_SHIFT
+                    aim = peak[i] - below[i] if below else peak[i]
+                    if top > aim << _FILTER_SHIFT:
+                        top = aim << _FILTER_SHIFT
                     if self._timer(b + _DROP, dt, m == HOLD and sm < top - (limits.LEAK_DROP_DMMHG << _FILTER_SHIFT),
                                    limits.LEAK_DROP_MS):
                         return self.trip(faults.LEAK, i, (top - sm) >> _FILTER_SHIFT, limits.LEAK_DROP_DMMHG)
             if reached[i] and not c[b + _REACHED] and m == FILL and c[b + _AIR] > 0:
                 ref = c[b + _AIR]
-                c[b + _AIR_REF] = ref  # the air this fill took, for the next one
+                last = c[b + _AIR_REF]
+                if last > ref:
+                    # Reached on less air than the last fill (a neighbour's fill or the pulse lifted
+                    # the reading to the target early): its hold's top-ups make the rest good.
+                    ref = (ref + last) // 2
+                c[b + _AIR_REF] = ref  # the air this fill took, for its hold and the next fill
                 if ref > s[_AIR_MOST]:
                     s[_AIR_MOST] = ref
             c[b + _REACHED] = reached[i]

@@ -115,7 +115,8 @@ def assemble(ctrl, board, ticks_diff, program, level, session_min):
         from limiter import Limiter as BoardLimiter  # type: ignore[assignment]
     ctrl.limiter = BoardLimiter(board.get("hard_limit_dmmhg", limits.HARD_LIMIT_DMMHG), ctrl.pressure,
                                 ctrl.sensed, ctrl.stale_ms, sched.peak, sched.mode, ctrl.regulator.reached,
-                                ctrl.inlet, ctrl.vent, not ctrl.chamber_vents)
+                                ctrl.inlet, ctrl.vent, not ctrl.chamber_vents,
+                                getattr(ctrl.regulator, "offset", None))
     # The garment check at START (probe.py): its code is loaded only while it runs, by
     # service() between ticks (or, in a shell that never calls it, by the tick itself).
     ctrl.probe = None  # type: ignore[assignment]
