@@ -272,12 +272,13 @@ class Limiter:
                     if not c[b + _BURST]:
                         c[b + _EASE] = f if f > 0 else 0
                     elif c[b + _EASE]:
-                        # Falling since the burst began, by no more than a limb easing off under it
-                        # gives (to FED_BACK_PCT; a sense tube off falls to nothing): its rise, and
-                        # the time it has to show it, count from where it stops falling.
+                        # Below where the burst began, and fallen more than FED_FALL_DMMHG (the limb
+                        # easing off under it; less is a droop, the limb creeping on while no air
+                        # comes) but not past FED_BACK_PCT (a sense tube off falls to nothing): its
+                        # rise, and the time it has to show it, count from where it stops falling.
                         if f >= c[b + _FEED_FROM] or f * 100 < c[b + _EASE] * limits.FED_BACK_PCT:
                             c[b + _EASE] = 0
-                        else:
+                        elif f < c[b + _EASE] - limits.FED_FALL_DMMHG:
                             c[b + _FEED] = 0
                     if c[b + _BURST] < _SETTLE_MS or f > c[b + _FED_TOP]:
                         c[b + _FED_TOP] = f
