@@ -211,6 +211,7 @@ def short_trace(tmp_path_factory):
     (["{trace}", "--bottle-ml", "505", "--out", "{tmp}/p.txt"], ["--out", "ending in .json"]),
     (["{trace}", "--base", "moon", "--out", "{tmp}/p.json"], ["--base: unknown plant 'moon'", "small-leg"]),
     (["{trace}", "--base", "{tmp}/none.json", "--out", "{tmp}/p.json"], ["--base: plant file", "no such file"]),
+    (["{trace}", "--base", "limb:large-leg", "--out", "{tmp}/p.json"], ["--base 'limb:large-leg'", "'large-leg'"]),
     (["{trace}", "--bottle-ml", "505", "--out", "{tmp}/p.json", "--keep", "knee_mmhg"],
      ["--keep 'knee_mmhg'", "pump_free_lpm"]),
     (["{trace}", "--bottle-ml", "505", "--out", "{tmp}/p.json", "--board", "esp32s3-8ch"],

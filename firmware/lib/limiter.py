@@ -254,8 +254,12 @@ class Limiter:
                     # filled yet, three times the slowest any chamber took (chambers differ).
                     c[b + _STEP] = c[b + _FIRST] or 3 * s[_FIRST_MOST]
                     c[b + _LEARN] = 1
-                elif c[b + _AIR] > 0:
-                    c[b + _AIR] = -_AIR_CAP  # let out in part (a bleed): this fill's air is no measure
+                else:
+                    # Let out in part (a bleed): this fill's air is no measure, and the single
+                    # sensor's reading between pulses starts afresh (it rises from the bled level).
+                    if c[b + _AIR] > 0:
+                        c[b + _AIR] = -_AIR_CAP
+                    c[b + _BURST_FROM] = _FRESH
             elif fed:
                 top = c[b + _TOP] >> _FILTER_SHIFT
                 c[b + _TOP] = 0

@@ -400,6 +400,35 @@ def test_a_fill_that_does_not_rise_as_the_last_one_began_trips_within_twice_its_
     assert fill_vent_fill(80, stuck=False)[0] == faults.NONE
 
 
+def pulsed(rig, levels, pulse=4, pause=8):
+    """Single sensor: chamber 0 fed in pump pulses, the manifold reading each pause's level in
+    `levels` (it reads the pump's flow during a pulse). Returns the first fault."""
+    code = faults.NONE
+    last = rig.pressure[0]
+    for level in levels:
+        for _ in range(pulse):
+            code = code or rig.check([last, 0, 0], sensed=[level + 150], mode=[FILL, VENT, VENT], reached=[0] * N,
+                                     pump=100, inlet=[1, 0, 0], vent=[0, 1, 1])
+        for _ in range(pause):
+            code = code or rig.check([level, 0, 0], sensed=[level], mode=[FILL, VENT, VENT], reached=[0] * N,
+                                     inlet=[1, 0, 0], vent=[0, 1, 1])
+        last = level
+    return code
+
+
+def test_a_bled_chamber_on_the_single_sensor_rises_from_where_it_was_bled_to():
+    # Pulsed to 44 mmHg, the regulator bleeds it (a movement had pushed it high) to 35: the pulses
+    # that bring it back rise from there, and a rise to 42 is a rise, no NO_RISE.
+    rig = Rig(sensors=1)
+    assert pulsed(rig, range(0, 441, 20)) == faults.NONE
+    for level in (420, 390, 360, 350):  # the bleed: its valve and the exhaust open
+        assert rig.check([level, 0, 0], sensed=[level], mode=[FILL, VENT, VENT], reached=[0] * N,
+                         inlet=[1, 0, 0], vent=[1, 1, 1]) == faults.NONE
+    assert pulsed(rig, range(355, 430, 5)) == faults.NONE
+    # A reading stuck after the bleed still shows no rise: NO_RISE.
+    assert pulsed(rig, [425] * 40) == faults.NO_RISE
+
+
 def test_shared_exhaust_gets_vent_time_per_chamber():
     rig = Rig(sensors=1, shared_exhaust=True)
     assert rig.lim.vent_timeout_ms == limits.VENT_TIMEOUT_SHARED_PER_CHAMBER_MS * N

@@ -6,7 +6,7 @@ import math
 import pathlib
 
 from pulseboot import fw
-from pulseboot.cli.common import Parser, UsageError, check_writable, choose, plant_preset, same_file
+from pulseboot.cli.common import LIMB, Parser, UsageError, check_writable, choose, plant_preset, same_file
 
 BOTTLE_ML = (50, 20000)  # a bottle per chamber: from a small vial to a 20 L canister
 DEFAULT_BASE = "small-leg"  # on bottles: the pump and valves to start from (the bottle replaces the chamber)
@@ -75,6 +75,10 @@ def cmd_fit(argv):
     if bottle_l is None and args.base is None:
         raise UsageError("a trace fixes only volume-to-flow ratios, so one absolute figure is needed: --bottle-ml N "
                          "for a session on bottles, or --base PRESET for the boot (the bottle fit's PRESET.json)")
+    if args.base and args.base.startswith(LIMB):
+        # The fit's model has no limb (creep, pulse, movement): it would fit the body alone.
+        raise UsageError(f"--base {args.base!r}: the fit leaves the limb model out; give the body preset "
+                         f"{args.base[len(LIMB):]!r} or a preset file")
     base, base_label = plant_preset(args.base or DEFAULT_BASE, "--base: ")
     names = fit.BOTTLE if bottle_l is not None else fit.BOOT
     keep = args.keep or []
