@@ -33,7 +33,7 @@ _AIR = const(8)  # pump % x ms fed since the chamber last vented
 _FEED_FROM = const(9)  # the reading the feeding must rise from
 _RATE_FROM = const(10)
 _BURST_FROM = const(11)  # single sensor: the reading between pulses when it last rose
-_AIR_REF = const(12)  # the air its last fill needed to reach the target; 0 unknown
+_AIR_REF = const(12)  # the air its last fill needed to reach the target (halfway to the one before if less); 0 unknown
 _REACHED = const(13)  # reached its target last tick
 _HOLD = const(14)  # time held since it reached its target
 _TOP = const(15)  # held: the highest smoothed reading since it was last fed (x 8)
@@ -73,7 +73,8 @@ class Limiter:
         only what is a fresh scalar each tick. Per chamber: pressure (dmmHg), peak (this
         cycle's target), mode (the scheduler's), reached (the regulator's), inlet and vent
         (the outputs). Per sensor: sensed (zeroed readings; the pressure list itself when
-        each chamber has a sensor) and stale_ms (time since each last answered)."""
+        each chamber has a sensor) and stale_ms (time since each last answered). aim_below:
+        the regulator's per-chamber aim below the target (dmmHg), or None."""
         chambers = len(pressure)
         self._pressure = pressure
         self._sensed = sensed
