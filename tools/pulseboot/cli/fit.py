@@ -76,9 +76,11 @@ def cmd_fit(argv):
         raise UsageError("a trace fixes only volume-to-flow ratios, so one absolute figure is needed: --bottle-ml N "
                          "for a session on bottles, or --base PRESET for the boot (the bottle fit's PRESET.json)")
     if args.base and args.base.startswith(LIMB):
+        from pulseboot.plant import PRESETS
+
         # The fit's model has no limb (creep, pulse, movement): it would fit the body alone.
-        raise UsageError(f"--base {args.base!r}: the fit leaves the limb model out; give the body preset "
-                         f"{args.base[len(LIMB):]!r} or a preset file")
+        raise UsageError(f"--base {args.base!r}: the fit leaves the limb model out; allowed: a body preset "
+                         f"({', '.join(sorted(PRESETS))}) or a preset file PRESET.json")
     base, base_label = plant_preset(args.base or DEFAULT_BASE, "--base: ")
     names = fit.BOTTLE if bottle_l is not None else fit.BOOT
     keep = args.keep or []
