@@ -374,7 +374,8 @@ class Limiter:
         (once, until it rises again: False, trip now). The reading must then be back to its best
         of the burst; if that best stood more than a fall's worth (twice FALL_DMMHG) above the
         lowest of the block before, the limb may have pushed it up: back to that lowest, or to
-        FED_BACK_PCT of the best if that is more (a fast fill's block before lies far below)."""
+        FED_BACK_PCT of the best if that is more (a fast fill's block before lies far below).
+        Otherwise (the block before held the push) back to within FED_GIVE_PCT of the best."""
         c = self._c
         if c[b + _HUSH]:
             return False
@@ -384,6 +385,11 @@ class Limiter:
         if top > ref + 2 * limits.FALL_DMMHG:
             least = top * limits.FED_BACK_PCT // 100
             c[b + _FED_TOP] = ref if ref > least else least
+        else:
+            # FED_GIVE_PCT of the best, of which the check after the wait allows FED_FALL_DMMHG.
+            give = top * limits.FED_GIVE_PCT // 100 - limits.FED_FALL_DMMHG
+            if give > 0:
+                c[b + _FED_TOP] = top - give
         self.hush = True
         return True
 

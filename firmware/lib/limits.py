@@ -70,10 +70,14 @@ FALL_MS = const(1000)
 # bladder by what the limb presses into it over the bladder's give, a few mmHg where the
 # bladder is soft and low, up to ~15 mmHg high up, well under a quarter of the pressure, while a
 # sensor that lost gain on a fast fill (whose block before lies far below) drops by its share.
+# A push the block before already held may give back FED_GIVE_PCT of the best (the fill went on
+# under it, the limb creeps while the pump waits): more than FED_FALL_DMMHG only above 25 mmHg,
+# where a sensor losing gain loses far more.
 # The same when a fed reading stops rising well below where it stood (NO_RISE).
 FED_FALL_DMMHG = const(20)
 HUSH_MS = const(800)
 FED_BACK_PCT = const(80)
+FED_GIVE_PCT = const(8)
 # A chamber that needs more air (pump duty x time) than its last fill to the same target,
 # by AIR_MARGIN_PCT, before its reading reaches the target, or that still reads more than
 # AIR_SHORT_DMMHG short of it with AIR_SHORT_PCT more (fills repeat within a few %; on a limb,
