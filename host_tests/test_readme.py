@@ -46,6 +46,7 @@ def test_limit_figures_match_the_limits_table():
         "the fall must stand for %g s:" % (L.FALL_MS / 1000),
         "falls more than %g mmHg below its best of a pump burst" % (L.FED_FALL_DMMHG / 10),
         "holds the pump off for %g s" % (L.HUSH_MS / 1000),
+        "before already held, within %g %% of the best" % L.FED_GIVE_PCT,
         "has not settled there within %g s" % (L.NEAR_TARGET_MS / 1000),
         "needs %g %% more air (pump duty x time, at least %g s of full pump)" % (
             L.AIR_MARGIN_PCT, L.AIR_MIN_MS / 1000),

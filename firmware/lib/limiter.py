@@ -47,7 +47,8 @@ _HUSH = const(22)  # fed: time the pump has been held off for its reading to com
 _OVER = const(23)  # time above its target's margin with the pump off
 _AIR_AT = const(24)  # held: the air it had been fed when its hold passed HOLD_CREEP_MS (0 not yet)
 _EASE = const(25)  # fed: the reading its burst began at, while it has only fallen since; else 0
-_K = const(26)
+_AIR_DEV = const(26)  # how far its fills' air strays from the fill before (a running mean); 0 unknown
+_K = const(27)
 # Per sensor, likewise.
 _FAST = const(0)  # lightly filtered reading (a quarter of the new one each tick)
 _LO = const(1)  # the lowest fast reading in this FALL_BLOCK_MS block
@@ -305,7 +306,7 @@ class Limiter:
                     # drifting down that top-ups would follow upward), beyond what the limb's creep
                     # took in its earlier holds (twice), or might take (HOLD_CREEP_PCT) in its first.
                     if filling:
-                        most = ref * limits.AIR_MARGIN_PCT // 100
+                        most = ref * limits.AIR_MARGIN_PCT // 100 + limits.AIR_SPREAD * c[b + _AIR_DEV]
                     else:
                         most = ref // 100
                         creep = c[b + _CREEP]
@@ -327,7 +328,7 @@ class Limiter:
                     # With a little more air than its last fill took (fills repeat within a few %),
                     # a chamber's own sensor reads about its target; far short, the reading is low.
                     if (filling and own and ref and air > ref + ref * limits.AIR_SHORT_PCT // 100
-                            and p < peak[i] - limits.AIR_SHORT_DMMHG):
+                            + limits.AIR_SPREAD * c[b + _AIR_DEV] and p < peak[i] - limits.AIR_SHORT_DMMHG):
                         return self.trip(faults.AIR, i, p, peak[i] - limits.AIR_SHORT_DMMHG)
             else:
                 if c[b + _BURST]:
@@ -353,6 +354,11 @@ class Limiter:
             if reached[i] and not c[b + _REACHED] and m == FILL and c[b + _AIR] > 0:
                 ref = c[b + _AIR]
                 last = c[b + _AIR_REF]
+                if last:
+                    # Fills stray (on a limb the pulse's phase at the cut, the creep left from the last):
+                    # the next may take as much more again, twice (AIR_SPREAD).
+                    dev = c[b + _AIR_DEV]
+                    c[b + _AIR_DEV] = dev + ((ref - last if ref > last else last - ref) - dev) // 4
                 if last > ref:
                     # Reached on less air than the last fill (a neighbour's fill or the pulse lifted
                     # the reading to the target early): its hold's top-ups make the rest good.
@@ -495,6 +501,7 @@ class Limiter:
         self._s[_AIR_MOST] = 0
         for b in range(0, len(self._c), _K):
             self._c[b + _AIR_REF] = 0
+            self._c[b + _AIR_DEV] = 0
             self._c[b + _CREEP] = 0
 
     def clear(self):

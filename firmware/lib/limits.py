@@ -83,7 +83,11 @@ FED_GIVE_PCT = const(8)
 # AIR_SHORT_DMMHG short of it with AIR_SHORT_PCT more (fills repeat within a few %; on a limb,
 # whose creep takes more air the slower a fill goes, within 6 %): the
 # reading is low (a sensor reading a share of the pressure) or the air goes elsewhere (AIR).
+# Both grow by AIR_SPREAD times how far its fills stray from the one before (a running mean): on
+# a soft limb with a strong pulse, the pulse's phase at the cut and the creep left from the last
+# fill make fills stray by up to 8 % either way.
 AIR_MARGIN_PCT = const(10)
+AIR_SPREAD = const(2)
 AIR_SHORT_PCT = const(8)
 AIR_SHORT_DMMHG = const(50)
 # A held chamber's top-ups may add up to HOLD_AIR_PCT of the air its fill took, and

@@ -32,7 +32,7 @@ import limits
 _BASE_MS = const(100)  # every chamber vented, zeros averaged (and on until each chamber's turn)
 _WAIT_MS = const(3000)  # a chamber still venting is waited for this long
 _FIRST_MS = const(1200)  # the first chamber (no other to compare with) may take this long
-_LEAST_MS = const(400)  # any other at least this long
+_LEAST_MS = const(600)  # any other at least this long (a large leg's calf: twice its ankle's 200 ms)
 _RISE_DMMHG = const(5)  # an answer: 0.5 mmHg above the zero (noise on the filtered rise: ~0.15)
 _PULSE_MS = const(250)  # single sensor: full pump this long (about 1 mmHg into a slack bladder) ...
 _EQUALISE_MS = const(275)  # ... then the chamber alone on the manifold, pump off (the manifold

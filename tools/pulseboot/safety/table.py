@@ -142,13 +142,14 @@ FAULTS = (
           "its reading steps down: more than %d mmHg below its best of a pump burst while the pump feeds it, "
           "when its pressure can only rise, and not back %g s later with the pump held off (a movement of the "
           "limb gives it back; after a rise faster than a fill's, back to where it stood before, and never "
-          "below %d %% of its best; after a slower one, within %d %% of its best), or as a detached sensor's while held (SENSOR); from a vented chamber, "
-          "the air pumped into it "
+          "below %d %% of its best; after a slower one, within %d %% of its best), or as a detached sensor's "
+          "while held (SENSOR); from a vented chamber, the air pumped into it "
           "against what its last fill took: more than %d %% more (at least %g s of full pump) before it reads "
-          "its target, or still %d mmHg short of it with %d %% more (AIR)" % (
+          "its target, or still %d mmHg short of it with %d %% more, each allowance grown by %d times how far "
+          "its fills stray from one another (AIR)" % (
               limits.FED_FALL_DMMHG // 10, limits.HUSH_MS / 1000, limits.FED_BACK_PCT, limits.FED_GIVE_PCT,
               limits.AIR_MARGIN_PCT,
-              limits.AIR_MIN_MS / 1000, limits.AIR_SHORT_DMMHG // 10, limits.AIR_SHORT_PCT),
+              limits.AIR_MIN_MS / 1000, limits.AIR_SHORT_DMMHG // 10, limits.AIR_SHORT_PCT, limits.AIR_SPREAD),
           _LATCH, _FLASHES, _CLEAR, {}, _LOW_ALLOWANCE_MMHG,
           "a reading that turns low while its chamber is still nearly empty (40 %% of a few mmHg is no fall the "
           "limiter can tell from a fill's own ripple; on the single-sensor build the pump's pulses hide the step "
