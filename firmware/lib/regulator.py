@@ -55,6 +55,7 @@ class Regulator:
         self.lead = [_LEAD_MS] * n
         # Packed arrays (a list spends a machine word on each entry); entries stay small.
         self._phase = bytearray(n)  # all _IDLE
+        self._short = bytearray(n)  # this fill settled short once already
         self._timer = array("i", bytes(4 * n))
         self._sum = array("i", bytes(4 * n))
         self._count = array("i", bytes(4 * n))
@@ -87,6 +88,7 @@ class Regulator:
                 if self._phase[i] != _IDLE:
                     self._learn_offset(i)
                 self._phase[i] = _IDLE
+                self._short[i] = 0
                 self.reached[i] = 0
                 self.inlet[i] = 0
                 self.vent[i] = 1
@@ -221,8 +223,13 @@ class Regulator:
         settled = self._sum[i] // self._count[i] if self._count[i] else p
         error = settled - t
         self._learn(i, error)
-        if error < -self.topup_band:
+        # Topped up once, a fill is reached within the hold's own band: on a limb the wearer's
+        # pulse swings the reading by up to some 5 mmHg, and a settle that ends in its trough must
+        # not call for top-up after top-up (each a share more air, the level ending high).
+        if error < (-_DROOP_BAND if self._short[i] else -self.topup_band):
+            self._short[i] = 1
             return _FILLING
+        self._short[i] = 0
         self.reached[i] = 1
         return _SETTLED
 
@@ -242,6 +249,7 @@ class Regulator:
     def reset(self):
         for i in range(self.chambers):
             self._phase[i] = _IDLE
+            self._short[i] = 0
             self.reached[i] = 0
             self.inlet[i] = 0
             self.vent[i] = 1
