@@ -8,12 +8,10 @@ pressure above its target and the margin (judged on the pulse-free part, as a mo
 wearer's own is no act of the device's), and every wave filling from the distal end up.
 Long sessions on every preset, program, board and five seeds are `pulseboot bench --limb`.
 """
-from dataclasses import replace
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulseboot import fw, run
-from pulseboot.plant import LIMB_PRESETS
+from pulseboot.plant import LIMB_PRESETS, LIMB_RANGES, drawn_limb
 from pulseboot.report.steady import SteadyPeaks
 from pulseboot.run.scenario import check_program_fits
 
@@ -58,23 +56,17 @@ class Waves(SteadyPeaks):
         super().__call__(row)
 
 
-def limb(plant, tau_s, compliance, coupling_mmhg, pulse_mmhg):
-    pr = LIMB_PRESETS[plant]
-    return replace(pr, creep_tau_s=tau_s, limb_distal_ml=pr.limb_distal_ml * compliance,
-                   limb_mid_ml=pr.limb_mid_ml * compliance, limb_proximal_ml=pr.limb_proximal_ml * compliance,
-                   coupling_mmhg=coupling_mmhg, pulse_mmhg=pulse_mmhg)
-
-
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=st.sampled_from(_cases()), plant=st.sampled_from(sorted(LIMB_PRESETS)),
-       tau_s=st.floats(2.0, 6.0), compliance=st.floats(0.5, 3.0), coupling_mmhg=st.floats(0.0, 6.0),
-       pulse_mmhg=st.floats(0.0, 3.0), seed=st.integers(0, 10_000))
+       tau_s=st.floats(*LIMB_RANGES["creep_tau_s"]), compliance=st.floats(*LIMB_RANGES["compliance"]),
+       coupling_mmhg=st.floats(*LIMB_RANGES["coupling_mmhg"]), pulse_mmhg=st.floats(*LIMB_RANGES["pulse_mmhg"]),
+       seed=st.integers(0, 10_000))
 def test_the_controller_holds_on_any_limb_in_the_published_ranges(case, plant, tau_s, compliance, coupling_mmhg,
                                                                     pulse_mmhg, seed):
     board, program = case
     board_def = fw.load_board(board)
     waves = Waves()
-    summary = run.simulate(board=board, program=program, params=limb(plant, tau_s, compliance, coupling_mmhg,
+    summary = run.simulate(board=board, program=program, params=drawn_limb(plant, tau_s, compliance, coupling_mmhg,
                                                                      pulse_mmhg),
                            seed=seed, duration_s=SECONDS, on_tick=waves, shell="core", board_def=board_def)
     assert summary["faults"] == [], summary["faults"]
@@ -122,7 +114,7 @@ def test_the_judge_marks_the_peaks_a_movement_came_under():
 
 
 def _soft_limb_run(board, program, plant, seed, figures, seconds, presses):
-    return run.simulate(board=board, program=program, params=limb(plant, *figures), seed=seed, duration_s=seconds,
+    return run.simulate(board=board, program=program, params=drawn_limb(plant, *figures), seed=seed, duration_s=seconds,
                         presses=presses, shell="core", board_def=fw.load_board(board))
 
 

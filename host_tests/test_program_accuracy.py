@@ -39,7 +39,7 @@ def test_the_limb_sweep_reports_false_trips_and_peaks_held_still_and_moved(capsy
     sweep = bench.limb_sweep
     cases = [("arm", "recovery", "esp32-devkitc-4ch", 0), ("bench", "gradient", "esp32-devkitc-4ch", 0)]
     monkeypatch.setattr(bench, "limb_cases", lambda: cases)
-    monkeypatch.setattr(bench, "limb_sweep", lambda c, **kw: sweep(c, seconds=240, workers=1, **kw))
+    monkeypatch.setattr(bench, "limb_sweep", lambda c, seconds, **kw: sweep(c, seconds=240, workers=1, **kw))
     code = cli.main(["bench", "--limb"] + (["--json"] if as_json else []))
     out = capsys.readouterr().out
     if as_json:
@@ -51,3 +51,33 @@ def test_the_limb_sweep_reports_false_trips_and_peaks_held_still_and_moved(capsy
         assert "limb_false_trips" in out and "2 runs, 0.1 h" in out
         assert "peaks held still" in out and ("peaks the wearer moved under" in out or "no peak had" in out)
         assert "None" not in out
+
+
+def test_drawn_limbs_lie_in_the_published_ranges_and_the_same_seed_draws_the_same_runs():
+    from pulseboot import bench
+    from pulseboot.plant import LIMB_PRESETS, LIMB_RANGES
+
+    cases = bench.drawn_cases(40, draw_seed=3)
+    assert cases == bench.drawn_cases(40, draw_seed=3) and cases != bench.drawn_cases(40, draw_seed=4)
+    fits = {(program, board) for _plant, program, board, _seed in bench.limb_cases(seeds=(0,))}
+    for plant, program, board, _seed, figures in cases:
+        assert plant in LIMB_PRESETS and (program, board) in fits
+        for (low, high), value in zip(LIMB_RANGES.values(), figures):
+            assert low <= value <= high
+    assert len({c[2] for c in cases}) > 1 and len({c[4] for c in cases}) == 40
+
+
+def test_the_drawn_sweep_runs_and_names_each_limb(capsys, monkeypatch):
+    from pulseboot import bench
+
+    sweep = bench.limb_sweep
+    seen = []
+    monkeypatch.setattr(bench, "limb_sweep",
+                        lambda c, seconds, **kw: seen.append((c, seconds)) or sweep(c, seconds=120, workers=1, **kw))
+    assert cli.main(["bench", "--limb", "--draw", "2", "--draw-seed", "5", "--json"]) in (0, 1)
+    assert json.loads(capsys.readouterr().out)["limb_runs"] == 2
+    assert seen == [(bench.drawn_cases(2, 5), bench.LIMB_DRAW_SECONDS)]
+    for argv, says in ((["--draw", "2"], "go with --limb"), (["--limb", "--draw", "0"], "from 1 to 1000"),
+                       (["--limb", "--draw-seed", "1"], "needs --draw N")):
+        assert cli.main(["bench", *argv]) == 2
+        assert says in capsys.readouterr().err

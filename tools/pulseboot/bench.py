@@ -24,6 +24,7 @@ report/steady.py, against its target).
 """
 import multiprocessing
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -31,7 +32,7 @@ import tempfile
 import time
 
 from . import build, fw, installed, run
-from .plant import LIMB_PRESETS, PRESETS
+from .plant import LIMB_PRESETS, LIMB_RANGES, PRESETS, drawn_limb
 from .report.steady import SteadyPeaks
 
 TARGETS = {
@@ -130,6 +131,7 @@ def _speedups(shell, runs):
 
 
 LIMB_SECONDS = 7200
+LIMB_DRAW_SECONDS = 3600  # `--draw`: a session hour each
 LIMB_SEEDS = (0, 1, 2, 3, 4)
 LIMB_TARGETS = {"limb_false_trips": 0, "limb_peak_error_mmhg": 1.5}
 _SESSION_MS = fw.limits.SESSION_MAX_MIN * 60000
@@ -149,14 +151,38 @@ def limb_cases(seeds=LIMB_SEEDS):
     return out
 
 
+def drawn_cases(count, draw_seed=0):
+    """`count` sweep runs drawn at random (seeded by draw_seed): a board and a program it takes, a
+    limb preset, a seed, and the limb's figures across plant.LIMB_RANGES (rounded, so a run can be
+    named and replayed): (plant, program, board, seed, (creep_tau_s, compliance, coupling, pulse))."""
+    rng = random.Random(draw_seed)
+    pairs = sorted({(program, board) for _plant, program, board, _seed in limb_cases(seeds=(0,))})
+    out = []
+    for _ in range(count):
+        program, board = rng.choice(pairs)
+        plant = rng.choice(sorted(LIMB_PRESETS))
+        figures = tuple(round(rng.uniform(*LIMB_RANGES[k]), 2) for k in LIMB_RANGES)
+        out.append((plant, program, board, rng.randrange(10000), figures))
+    return out
+
+
+def _case_name(case):
+    name = "%s %s %s seed %d" % case[:4]
+    if len(case) > 4:
+        name += " (" + ", ".join("%s %g" % kv for kv in zip(LIMB_RANGES, case[4])) + ")"
+    return name
+
+
 def limb_run(case, seconds=LIMB_SECONDS):
     """One sweep run: {"faults": [(t_ms, code)], "errors": [|peak - target| mmHg from the third wave],
     "moved_errors": [the same for peaks the wearer moved under] (steady.py)}.
-    Sessions are at most SESSION_MAX_MIN long: START again 10 s after one ends, for the whole time."""
-    plant, program, board, seed = case
+    Sessions are at most SESSION_MAX_MIN long: START again 10 s after one ends, for the whole time.
+    A case of five carries the limb's figures (drawn_cases)."""
+    plant, program, board, seed = case[:4]
+    params = drawn_limb(plant, *case[4]) if len(case) > 4 else LIMB_PRESETS.get(plant, PRESETS[plant])
     presses = [run.Press("start", t, False) for t in range(0, seconds * 1000, _SESSION_MS + 10000)]
     peaks = SteadyPeaks()
-    summary = run.simulate(board=board, program=program, params=LIMB_PRESETS.get(plant, PRESETS[plant]), seed=seed,
+    summary = run.simulate(board=board, program=program, params=params, seed=seed,
                            duration_s=seconds, presses=presses, on_tick=peaks, shell="core",
                            board_def=fw.load_board(board), session_min=fw.limits.SESSION_MAX_MIN)
     targets = summary["targets_mmhg"]
@@ -191,7 +217,7 @@ def limb_sweep(cases=None, seconds=LIMB_SECONDS, progress=None, workers=None):
     for case, result in done:
         runs += 1
         tripped += bool(result["faults"])
-        trips += ["%s %s %s seed %d: %s at %.1f s" % (*case, f[1], f[0] / 1000) for f in result["faults"][:1]]
+        trips += ["%s: %s at %.1f s" % (_case_name(case), f[1], f[0] / 1000) for f in result["faults"][:1]]
         errors += result["errors"]
         moved += result["moved_errors"]
         if progress is not None:

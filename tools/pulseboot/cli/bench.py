@@ -12,13 +12,27 @@ def cmd_bench(argv):
     p.option("--json", help="print one JSON object")
     p.option("--limb", help="instead: 2-hour sessions on the whole limb model, every plant x program x board x 5 "
              "seeds (long: a progress bar on a terminal): false trips and peak accuracy")
+    p.option("--draw", "N", "a whole number from 1 to 1000", "with --limb: instead of the presets' own figures, N "
+             "one-hour runs on limbs drawn across the published ranges (creep tau, compliance, coupling, pulse), "
+             "each board, program, preset and seed drawn too")
+    p.option("--draw-seed", "S", "a whole number", "with --draw: which draws (default 0); the same S draws the "
+             "same runs")
     p.option("--programs", help="instead: every program on every board, both leg plants, 3 seeds: worst peak "
              "error from the third wave, first-wave overshoot, fill time against the pump-limited minimum")
     args = p.parse(argv)
     if args.limb and args.programs:
         raise UsageError("--limb and --programs are two different runs; give one of them")
+    if (args.draw is not None or args.draw_seed is not None) and not args.limb:
+        raise UsageError("--draw and --draw-seed go with --limb")
+    if args.draw_seed is not None and args.draw is None:
+        raise UsageError("--draw-seed needs --draw N (how many runs to draw)")
     if args.limb:
-        return _limb(args.json)
+        cases, seconds = bench.limb_cases(), bench.LIMB_SECONDS
+        if args.draw is not None:
+            count = _whole("--draw", args.draw, 1, 1000)
+            draw_seed = 0 if args.draw_seed is None else _whole("--draw-seed", args.draw_seed, 0, 2**31 - 1)
+            cases, seconds = bench.drawn_cases(count, draw_seed), bench.LIMB_DRAW_SECONDS
+        return _limb(args.json, cases, seconds)
     if args.programs:
         return _programs(args.json)
     runs = 5
@@ -44,19 +58,25 @@ def cmd_bench(argv):
     return 0 if all(met.values()) else 1
 
 
-def _limb(as_json):
+def _whole(flag, text, least, most):
+    if not (text.isdigit() and least <= int(text) <= most):
+        raise UsageError(f"{flag} {text!r}: expected a whole number from {least} to {most}")
+    return int(text)
+
+
+def _limb(as_json, cases, seconds):
     import sys
 
-    cases = bench.limb_cases()
     if as_json or not sys.stderr.isatty():
-        figures = bench.limb_sweep(cases)
+        figures = bench.limb_sweep(cases, seconds=seconds)
     else:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         with Progress(TextColumn("limb sweep"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       transient=True) as progress:
             task = progress.add_task("runs", total=len(cases))
-            figures = bench.limb_sweep(cases, progress=lambda _case, _result: progress.update(task, advance=1))
+            figures = bench.limb_sweep(cases, seconds=seconds,
+                                       progress=lambda _case, _result: progress.update(task, advance=1))
     met = {k: figures[k] is not None and figures[k] <= v for k, v in bench.LIMB_TARGETS.items()}
     if as_json:
         print(json.dumps(dict(figures, targets=bench.LIMB_TARGETS, met=met)))

@@ -270,6 +270,20 @@ PRESETS = {
 }
 DEFAULT_PRESET = "small-leg"
 
+# The published ranges a limb's figures are drawn across (the sensitivity test, `bench --limb
+# --draw`): creep's time constant (s), the limb's compliance (its volumes, x), the coupling a
+# neighbour's fill gives (mmHg) and the pulse (mmHg peak to peak at REF_MMHG).
+LIMB_RANGES = {"creep_tau_s": (2.0, 6.0), "compliance": (0.5, 3.0), "coupling_mmhg": (0.0, 6.0),
+               "pulse_mmhg": (0.0, 3.0)}
+
+
+def drawn_limb(name, creep_tau_s, compliance, coupling_mmhg, pulse_mmhg):
+    """A LIMB_PRESETS limb with these figures (compliance scales its volumes)."""
+    pr = LIMB_PRESETS[name]
+    return replace(pr, creep_tau_s=creep_tau_s, limb_distal_ml=pr.limb_distal_ml * compliance,
+                   limb_mid_ml=pr.limb_mid_ml * compliance, limb_proximal_ml=pr.limb_proximal_ml * compliance,
+                   coupling_mmhg=coupling_mmhg, pulse_mmhg=pulse_mmhg)
+
 
 def preset(name):
     """The PlantParams of a named preset; KeyError naming the allowed ones otherwise."""
