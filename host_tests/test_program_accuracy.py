@@ -75,9 +75,12 @@ def test_the_drawn_sweep_runs_and_names_each_limb(capsys, monkeypatch):
     monkeypatch.setattr(bench, "limb_sweep",
                         lambda c, seconds, **kw: seen.append((c, seconds)) or sweep(c, seconds=120, workers=1, **kw))
     assert cli.main(["bench", "--limb", "--draw", "2", "--draw-seed", "5", "--json"]) in (0, 1)
-    assert json.loads(capsys.readouterr().out)["limb_runs"] == 2
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["limb_runs"] == 2 and figures["drawn"] == {"runs": 2, "draw_seed": 5, "seconds": 3600}
     assert seen == [(bench.drawn_cases(2, 5), bench.LIMB_DRAW_SECONDS)]
-    for argv, says in ((["--draw", "2"], "go with --limb"), (["--limb", "--draw", "0"], "from 1 to 1000"),
-                       (["--limb", "--draw-seed", "1"], "needs --draw N")):
+    for argv, says in ((["--draw", "2"], "--draw goes with --limb"), (["--limb", "--draw", "0"], "from 1 to 1000"),
+                       (["--draw-seed", "2"], "--draw-seed goes with --limb"),
+                       (["--limb", "--draw", "\u00b2"], "from 1 to 1000"),
+                       (["--limb", "--draw-seed", "1"], "needs --draw N"), (["--limb", "--runs", "3"], "--runs goes")):
         assert cli.main(["bench", *argv]) == 2
         assert says in capsys.readouterr().err

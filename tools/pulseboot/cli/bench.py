@@ -12,18 +12,21 @@ def cmd_bench(argv):
     p.option("--json", help="print one JSON object")
     p.option("--limb", help="instead: 2-hour sessions on the whole limb model, every plant x program x board x 5 "
              "seeds (long: a progress bar on a terminal): false trips and peak accuracy")
-    p.option("--draw", "N", "a whole number from 1 to 1000", "with --limb: instead of the presets' own figures, N "
-             "one-hour runs on limbs drawn across the published ranges (creep tau, compliance, coupling, pulse), "
-             "each board, program, preset and seed drawn too")
-    p.option("--draw-seed", "S", "a whole number", "with --draw: which draws (default 0); the same S draws the "
-             "same runs")
+    p.option("--draw", "N", "a whole number from 1 to 1000", "with --limb: instead of the presets' own figures, "
+             "N (1-1000) one-hour runs on limbs drawn across the published ranges (creep tau, compliance, "
+             "coupling, pulse), each board, program, preset and seed drawn too")
+    p.option("--draw-seed", "S", "a whole number from 0 to 2147483647", "with --draw: which draws (0-2147483647, "
+             "default 0); the same S draws the same runs")
     p.option("--programs", help="instead: every program on every board, both leg plants, 3 seeds: worst peak "
              "error from the third wave, first-wave overshoot, fill time against the pump-limited minimum")
     args = p.parse(argv)
     if args.limb and args.programs:
         raise UsageError("--limb and --programs are two different runs; give one of them")
-    if (args.draw is not None or args.draw_seed is not None) and not args.limb:
-        raise UsageError("--draw and --draw-seed go with --limb")
+    if args.runs is not None and (args.limb or args.programs):
+        raise UsageError("--runs goes with the budgets (plain `pulseboot bench`), not --limb or --programs")
+    for flag, given in (("--draw", args.draw), ("--draw-seed", args.draw_seed)):
+        if given is not None and not args.limb:
+            raise UsageError(f"{flag} goes with --limb")
     if args.draw_seed is not None and args.draw is None:
         raise UsageError("--draw-seed needs --draw N (how many runs to draw)")
     if args.limb:
@@ -32,12 +35,13 @@ def cmd_bench(argv):
             count = _whole("--draw", args.draw, 1, 1000)
             draw_seed = 0 if args.draw_seed is None else _whole("--draw-seed", args.draw_seed, 0, 2**31 - 1)
             cases, seconds = bench.drawn_cases(count, draw_seed), bench.LIMB_DRAW_SECONDS
+            return _limb(args.json, cases, seconds, {"runs": count, "draw_seed": draw_seed, "seconds": seconds})
         return _limb(args.json, cases, seconds)
     if args.programs:
         return _programs(args.json)
     runs = 5
     if args.runs is not None:
-        runs = int(args.runs) if args.runs.isdigit() else 0
+        runs = int(args.runs) if args.runs.isdecimal() and args.runs.isascii() else 0
         if not 1 <= runs <= 50:
             raise UsageError(f"--runs {args.runs!r}: expected a whole number from 1 to 50")
     figures = bench.measure(runs=runs)
@@ -59,12 +63,13 @@ def cmd_bench(argv):
 
 
 def _whole(flag, text, least, most):
-    if not (text.isdigit() and least <= int(text) <= most):
+    if not (text.isascii() and text.isdecimal() and least <= int(text) <= most):
         raise UsageError(f"{flag} {text!r}: expected a whole number from {least} to {most}")
     return int(text)
 
 
-def _limb(as_json, cases, seconds):
+def _limb(as_json, cases, seconds, drawn=None):
+    """drawn: the --draw runs' count, seed and length (None: the presets' own sweep)."""
     import sys
 
     if as_json or not sys.stderr.isatty():
@@ -79,12 +84,16 @@ def _limb(as_json, cases, seconds):
                                        progress=lambda _case, _result: progress.update(task, advance=1))
     met = {k: figures[k] is not None and figures[k] <= v for k, v in bench.LIMB_TARGETS.items()}
     if as_json:
-        print(json.dumps(dict(figures, targets=bench.LIMB_TARGETS, met=met)))
+        print(json.dumps(dict(figures, targets=bench.LIMB_TARGETS, met=met, drawn=drawn)))
     else:
         for key, target in bench.LIMB_TARGETS.items():
             print(f"{key:<24} {figures[key]!s:>10}   target <= {target}   {'ok' if met[key] else 'MISSED'}")
         f = figures
-        print(f"{f['limb_runs']} runs, {f['limb_hours']} h: false-trip rate {f['limb_false_trip_rate']:.3f} "
+        if drawn:
+            print(f"limbs drawn across the published ranges: --draw {drawn['runs']} --draw-seed {drawn['draw_seed']}, "
+                  f"{drawn['seconds'] // 3600} h each")
+        runs = f"{f['limb_runs']} run" + ("s" if f["limb_runs"] != 1 else "")
+        print(f"{runs}, {f['limb_hours']} h: false-trip rate {f['limb_false_trip_rate']:.3f} "
               f"({f['limb_trips_per_hour']} a session hour); peak error p95 {f['limb_peak_error_p95_mmhg']} "
               f"mmHg over {f['limb_peaks_judged']} peaks held still "
               f"({100 * (f['limb_peak_error_within_mmhg'] or 0):.1f} % within "
