@@ -145,12 +145,3 @@ def test_a_fill_whose_settles_end_in_the_pulses_trough_is_reached_after_one_top_
     summary = _soft_limb_run("esp32-devkitc-4ch", "wave", "small-leg", 4787, (5.39, 2.45, 1.43, 2.27), 120,
                              [run.Press("start", 0, False)])
     assert summary["faults"] == []
-
-
-def test_a_soft_arms_first_hold_may_take_what_its_creep_takes():
-    # An arm at the soft end of the published range (compliance x2.2, creep tau 5.4 s): the tissue
-    # creeping away under the hand's chamber took over a third of its fill's air in top-ups within
-    # 11 s of its first hold, read as a leak (LEAK at 32.4 s) when a first hold was allowed 25 %.
-    summary = _soft_limb_run("esp32-devkitc-4ch-analog", "lymph", "arm", 238, (5.37, 2.18, 0.5, 0.05), 90,
-                             [run.Press("start", 0, False)])
-    assert summary["faults"] == []

@@ -99,12 +99,11 @@ HOLD_AIR_PCT = const(5)
 HOLD_AIR_PCT_PER_MIN = const(20)
 # On a limb a held chamber's top-ups also make good the tissue creeping away under it (the slow
 # part of the volume pressed out of the limb, time constant 2-6 s): up to some 21 % of the fill's
-# air on an arm sleeve, 13 % on a leg, in a first hold, and on a limb three times as soft (the top
-# of the published range) well over a third. A chamber's later holds are allowed what its
+# air on an arm sleeve, 13 % on a leg, in a first hold. A chamber's later holds are allowed what its
 # earlier ones took twice over, never more than this (learned a quarter of the way from a smaller
 # hold, an eighth from a bigger one: a leak that starts must not teach its own allowance); its first
 # hold (and the first after the targets change), this.
-HOLD_CREEP_PCT = const(60)
+HOLD_CREEP_PCT = const(25)
 # ... and only in a hold's first HOLD_CREEP_MS (three of the slowest creep's time constants: 95 %
 # of it is over): the top-ups after it may add up to HOLD_AIR_PCT and the per-minute share alone.
 HOLD_CREEP_MS = const(18000)
