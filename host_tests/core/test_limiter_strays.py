@@ -1,7 +1,7 @@
 # The limiter's allowances for a limb whose fills stray and whose movements push a fill up
-# (test_limiter.py's rig; a file of their own keeps each compile small enough for the VM's heap).
+# (limiter_rig.py; a file of their own keeps each compile small enough for the VM's heap).
 import faults
-from test_limiter import fed_run, fill_hold_vent, Rig
+from limiter_rig import Rig, fed_run, fill_hold_vent
 
 
 def test_a_push_the_block_before_held_may_give_back_a_share_of_its_best():
