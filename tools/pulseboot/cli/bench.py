@@ -29,21 +29,17 @@ def cmd_bench(argv):
             raise UsageError(f"{flag} goes with --limb")
     if args.draw_seed is not None and args.draw is None:
         raise UsageError("--draw-seed needs --draw N (how many runs to draw)")
+    if args.limb and args.draw is not None:
+        count = _whole("--draw", args.draw, 1, 1000)
+        draw_seed = 0 if args.draw_seed is None else _whole("--draw-seed", args.draw_seed, 0, 2**31 - 1)
+        seconds = bench.LIMB_DRAW_SECONDS
+        return _limb(args.json, bench.drawn_cases(count, draw_seed), seconds,
+                     {"runs": count, "draw_seed": draw_seed, "seconds": seconds})
     if args.limb:
-        cases, seconds = bench.limb_cases(), bench.LIMB_SECONDS
-        if args.draw is not None:
-            count = _whole("--draw", args.draw, 1, 1000)
-            draw_seed = 0 if args.draw_seed is None else _whole("--draw-seed", args.draw_seed, 0, 2**31 - 1)
-            cases, seconds = bench.drawn_cases(count, draw_seed), bench.LIMB_DRAW_SECONDS
-            return _limb(args.json, cases, seconds, {"runs": count, "draw_seed": draw_seed, "seconds": seconds})
-        return _limb(args.json, cases, seconds)
+        return _limb(args.json, bench.limb_cases(), bench.LIMB_SECONDS)
     if args.programs:
         return _programs(args.json)
-    runs = 5
-    if args.runs is not None:
-        runs = int(args.runs) if args.runs.isdecimal() and args.runs.isascii() else 0
-        if not 1 <= runs <= 50:
-            raise UsageError(f"--runs {args.runs!r}: expected a whole number from 1 to 50")
+    runs = 5 if args.runs is None else _whole("--runs", args.runs, 1, 50)
     figures = bench.measure(runs=runs)
     met = bench.verdicts(figures)
     figures["targets"] = bench.TARGETS
