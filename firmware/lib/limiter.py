@@ -48,7 +48,8 @@ _OVER = const(23)  # time above its target's margin with the pump off
 _AIR_AT = const(24)  # held: the air it had been fed when its hold passed HOLD_CREEP_MS (0 not yet)
 _EASE = const(25)  # fed: the reading its burst began at, while it has only fallen since; else 0
 _AIR_DEV = const(26)  # how far its fills' air strays from the fill before (a running mean); 0 unknown
-_K = const(27)
+_AIR_FRONT = const(27)  # held: the air it had been fed when its hold passed HOLD_FRONT_MS (0 not yet)
+_K = const(28)
 # Per sensor, likewise.
 _FAST = const(0)  # lightly filtered reading (a quarter of the new one each tick)
 _LO = const(1)  # the lowest fast reading in this FALL_BLOCK_MS block
@@ -223,6 +224,10 @@ class Limiter:
                 last = c[b + _CREEP]
                 c[b + _CREEP] = took if not last else last + (took - last) // (8 if took > last else 4)
             self._timer(b + _HOLD, dt, m == HOLD, 0x3FFFFFFF)
+            if c[b + _HOLD] < limits.HOLD_FRONT_MS:
+                c[b + _AIR_FRONT] = 0
+            elif not c[b + _AIR_FRONT]:
+                c[b + _AIR_FRONT] = c[b + _AIR]  # what the creep's front took (and a leak, as much again later)
             if c[b + _HOLD] < limits.HOLD_CREEP_MS:
                 c[b + _AIR_AT] = 0
             elif not c[b + _AIR_AT]:
@@ -304,15 +309,22 @@ class Limiter:
                     # (a kinked hose takes several times). Held: the fill's air and top-ups of a
                     # share of it, growing slowly with the time held (more: a leak, or a reading
                     # drifting down that top-ups would follow upward), beyond what the limb's creep
-                    # took in its earlier holds (twice), or might take (HOLD_CREEP_PCT) in its first.
+                    # took in its earlier holds (twice), or might take in its first (HOLD_CREEP_FIRST_PCT,
+                    # then from the hold's front: a soft limb's creep comes early, a leak's air does not).
                     if filling:
                         most = ref * limits.AIR_MARGIN_PCT // 100 + limits.AIR_SPREAD * c[b + _AIR_DEV]
                     else:
                         most = ref // 100
-                        creep = c[b + _CREEP]
-                        creep = 2 * creep if creep else most * limits.HOLD_CREEP_PCT
-                        if creep > most * limits.HOLD_CREEP_PCT:
-                            creep = most * limits.HOLD_CREEP_PCT
+                        creep = 2 * c[b + _CREEP]
+                        if not creep or creep >= most * limits.HOLD_CREEP_PCT:
+                            # Its first hold, or a soft limb: HOLD_CREEP_FIRST_PCT until the hold's front
+                            # shows how much the creep takes (twice the front: a steady leak's is small).
+                            front = 2 * (c[b + _AIR_FRONT] - ref) if c[b + _AIR_FRONT] > ref else 0
+                            creep = front if c[b + _AIR_FRONT] else most * limits.HOLD_CREEP_FIRST_PCT
+                            if creep < most * limits.HOLD_CREEP_PCT:
+                                creep = most * limits.HOLD_CREEP_PCT
+                            elif creep > most * limits.HOLD_CREEP_MOST_PCT:
+                                creep = most * limits.HOLD_CREEP_MOST_PCT
                         most = most * (limits.HOLD_AIR_PCT + limits.HOLD_AIR_PCT_PER_MIN * c[b + _HOLD] // 60000)
                         # Past HOLD_CREEP_MS the limb's creep is spent (2-6 s time constant): the air fed
                         # since may not pass the allowance without it.

@@ -98,12 +98,19 @@ AIR_SHORT_DMMHG = const(50)
 HOLD_AIR_PCT = const(5)
 HOLD_AIR_PCT_PER_MIN = const(20)
 # On a limb a held chamber's top-ups also make good the tissue creeping away under it (the slow
-# part of the volume pressed out of the limb, time constant 2-6 s): up to some 21 % of the fill's
-# air on an arm sleeve, 13 % on a leg, in a first hold. A chamber's later holds are allowed what its
-# earlier ones took twice over, never more than this (learned a quarter of the way from a smaller
-# hold, an eighth from a bigger one: a leak that starts must not teach its own allowance); its first
-# hold (and the first after the targets change), this.
+# part of the volume pressed out of the limb, time constant 2-6 s): some 21 % of the fill's air on
+# an arm sleeve, 13 % on a leg, in a first hold; a limb three times as soft, over 40 %. A chamber's
+# later holds are allowed what its earlier ones took twice over, never more than HOLD_CREEP_PCT
+# (learned a quarter of the way from a smaller hold, an eighth from a bigger one: a leak that starts
+# must not teach its own allowance); its first hold (and the first after the targets change),
+# HOLD_CREEP_FIRST_PCT. From HOLD_FRONT_MS held, a first hold, or one whose earlier holds took more
+# than HOLD_CREEP_PCT allows (a soft limb), is allowed twice what it took by then instead, from
+# HOLD_CREEP_PCT to HOLD_CREEP_MOST_PCT: creep comes early (the slowest, 6 s, has taken 63 % of its
+# air by then), a steady leak's air does not (it takes as much again in the next HOLD_FRONT_MS).
 HOLD_CREEP_PCT = const(25)
+HOLD_CREEP_FIRST_PCT = const(35)
+HOLD_FRONT_MS = const(6000)
+HOLD_CREEP_MOST_PCT = const(60)
 # ... and only in a hold's first HOLD_CREEP_MS (three of the slowest creep's time constants: 95 %
 # of it is over): the top-ups after it may add up to HOLD_AIR_PCT and the per-minute share alone.
 HOLD_CREEP_MS = const(18000)

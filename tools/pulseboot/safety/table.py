@@ -75,11 +75,13 @@ FAULTS = (
           "a held chamber (both valves shut) whose reading stands more than %d mmHg below its highest since it "
           "was last fed (or its target) for %g s, or whose top-ups add up to more than %d %% of the air its fill "
           "took (%d %% more a minute held, at least %g s of full pump) beyond what the limb's creep takes (what "
-          "its earlier holds took, twice over, at most %d %%; %d %% in its first hold); a filling chamber "
+          "its earlier holds took, twice over, at most %d %%; %d %% in its first hold; in a first hold or on a limb "
+          "softer than that, from %g s held twice what the hold took by then, %d-%d %%); a filling chamber "
           "whose own sensor has come within a sixteenth of its target and does not settle there within %g s "
           "(the pump's top-ups leave as fast as they come)" % (
               limits.LEAK_DROP_DMMHG // 10, limits.LEAK_DROP_MS / 1000, limits.HOLD_AIR_PCT,
-              limits.HOLD_AIR_PCT_PER_MIN, limits.AIR_MIN_MS / 1000, limits.HOLD_CREEP_PCT, limits.HOLD_CREEP_PCT,
+              limits.HOLD_AIR_PCT_PER_MIN, limits.AIR_MIN_MS / 1000, limits.HOLD_CREEP_PCT, limits.HOLD_CREEP_FIRST_PCT,
+              limits.HOLD_FRONT_MS / 1000, limits.HOLD_CREEP_PCT, limits.HOLD_CREEP_MOST_PCT,
               limits.NEAR_TARGET_MS / 1000),
           _LATCH, _FLASHES, _CLEAR, {}, 0, "", {_PULSED: _SHUT_IN}),
     Fault("hose-off", "fill", ("NO_RISE", "FILL_TIMEOUT", "LEAK", "SENSOR", "AIR", "GARMENT", "NO_BOOT"),
@@ -219,11 +221,12 @@ EVERY_BOARD = (
     "against a gauge (README: Calibrating analog sensors) before strapping the boot on." % (
         limits.HARD_LIMIT_DMMHG // 10)
     + " A leak in a chamber held less than %g s at a time, when it is there from the chamber's first hold "
-    "of a session or takes no more air than a limb's creep (up to %d %% of a fill's air a hold): on a "
+    "of a session or takes no more air than a limb's creep (up to %d %% of a fill's air a hold, %d %% on a "
+    "soft limb whose creep comes early): on a "
     "limb the tissue creeping away under a bladder takes top-ups as a leak does in a hold's first "
     "seconds, and the firmware allows each chamber what its earlier holds took; a faster leak shows in "
     "the next fill's air (AIR) or the fill not settling (LEAK). It lowers that chamber's pressure, never "
-    "raises one. " % (limits.HOLD_CREEP_MS / 1000, limits.HOLD_CREEP_PCT)
+    "raises one. " % (limits.HOLD_CREEP_MS / 1000, limits.HOLD_CREEP_PCT, limits.HOLD_CREEP_MOST_PCT)
     + "A kink that still lets a small, stiff chamber (a bottle on the bench) fill and vent within their time "
     "limits: to the firmware it is a slower pump. Backstop for both: watching each chamber's pressure "
     "with `pulseboot monitor` on the bench (a bottle per hose, README: Build and flash) and now and then "
