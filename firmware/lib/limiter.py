@@ -155,7 +155,12 @@ class Limiter:
             # dip it (easing off), but the reading is back within a second: a fall must stand
             # FALL_MS, judged from the block before it (kept meanwhile).
             closed = (not vent[i]) if own else not s[_M_PATH]
-            if closed and s[b + _CLOSED]:
+            # The manifold settling after a pump pulse (toward the chamber open to it, from the
+            # pulse's flow) is not judged, but a movement of the limb may lift it meanwhile: the
+            # settled reading is judged from the lowest. Nor does the level a fall is judged from
+            # rise in a block the pump was off throughout (no air came in: a push lifted it).
+            settling = not own and s[_M_PATH] == 2 and s[b + _CLOSED]
+            if closed and s[b + _CLOSED] and not (pump and s[b + _CLOSED] == 2):
                 ref = s[b + _REF]
                 if f < ref - fall:
                     s[b + _FALLING] = _add(s[b + _FALLING], dt)
@@ -166,13 +171,22 @@ class Limiter:
                     if f < s[b + _LO]:
                         s[b + _LO] = f
                     if block:
-                        s[b + _REF] = s[b + _LO]
+                        if own or pump or s[b + _CLOSED] == 3 or s[b + _LO] < ref:
+                            s[b + _REF] = s[b + _LO]
                         s[b + _LO] = f
+            elif settling:
+                if s[b + _CLOSED] != 2 or f < s[b + _REF]:
+                    s[b + _REF] = f
+                s[b + _LO] = s[b + _REF]
             else:
                 s[b + _REF] = f
                 s[b + _LO] = f
                 s[b + _FALLING] = 0
-            s[b + _CLOSED] = 1 if closed else 0
+            # 1 closed (3: the pump ran in this block), 2 settling after a pulse, 0 open.
+            if closed:
+                s[b + _CLOSED] = 3 if not own and (pump or (s[b + _CLOSED] == 3 and not block)) else 1
+            else:
+                s[b + _CLOSED] = 2 if settling else 0
             # Open to atmosphere for a while, a reading must be near zero: one well below has
             # a zero that walked away, and would under-report every fill.
             if (vent[i] and not inlet[i]) if own else (s[_M_PATH] == 1 and not pump):
