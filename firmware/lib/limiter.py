@@ -164,6 +164,10 @@ class Limiter:
                 ref = s[b + _REF]
                 if f < ref - fall:
                     s[b + _FALLING] = _add(s[b + _FALLING], dt)
+                    if own and 3 * f < 2 * ref:
+                        # A third of the reading gone (a neighbour venting takes a few mmHg):
+                        # no top-up may follow it up while the fall stands or comes back.
+                        self.hush = True
                     if s[b + _FALLING] > (limits.FALL_MS if own else 0):
                         return self.trip(faults.SENSOR, i, ref - f, fall)
                 else:

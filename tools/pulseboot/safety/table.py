@@ -136,8 +136,9 @@ FAULTS = (
     Fault("detached-sensor", "fill", ("SENSOR", "NO_RISE", "GARMENT", "NO_BOOT"), limits.NO_RISE_MS + _SENSOR_LAG_MS,
           "a reading that falls more than %d mmHg in %d ms (faster than a leak lets air out) while its chamber's "
           "vent is shut (a chamber's own sensor: twice both, and the fall standing %g s, as a movement of the "
-          "limb is over sooner), or that does not rise while fed (a top-up meanwhile); at START the garment "
-          "check (GARMENT, or NO_BOOT for the one sensor of a single-sensor build)" % (
+          "limb is over sooner, the pump held off meanwhile if it lost a third), or that does not rise while "
+          "fed (a top-up meanwhile); at START the garment check (GARMENT, or NO_BOOT for the one sensor of a "
+          "single-sensor build)" % (
               limits.FALL_DMMHG // 10, limits.FALL_BLOCK_MS, limits.FALL_MS / 1000),
           _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
     Fault("low-sensor", "fill", ("SENSOR", "AIR", "NO_RISE", "OVERPRESSURE"), 2 * limits.FILL_TIMEOUT_MS,
