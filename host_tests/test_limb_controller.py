@@ -145,3 +145,22 @@ def test_a_fill_whose_settles_end_in_the_pulses_trough_is_reached_after_one_top_
     summary = _soft_limb_run("esp32-devkitc-4ch", "wave", "small-leg", 4787, (5.39, 2.45, 1.43, 2.27), 120,
                              [run.Press("start", 0, False)])
     assert summary["faults"] == []
+
+
+def test_a_soft_arms_first_holds_may_make_good_its_creep():
+    # Soft arms whose fills are quick (the creep left for the hold): top-ups took over a third of
+    # the fill's air in the first hold, and `LEAK` tripped 11 s and 10 s into it (a first hold may
+    # take 35 %, and from 6 s twice what those 6 s took).
+    for board, program, seed, figures in (("esp32-devkitc-4ch-analog", "lymph", 238, (5.37, 2.18, 0.5, 0.05)),
+                                          ("esp32-devkitc-4ch-analog", "recovery", 11, (4.0, 3.0, 6.0, 3.0))):
+        summary = _soft_limb_run(board, program, "arm", seed, figures, 150, [run.Press("start", 0, False)])
+        assert summary["faults"] == [], (program, summary["faults"])
+
+
+def test_a_push_as_the_single_sensors_manifold_settles_is_no_sensor_fault():
+    # A movement lifted the manifold as it settled after a pump pulse into the large leg's thigh;
+    # settled, it was judged from the pushed level and its fall back read as a sensor come off:
+    # SENSOR at 1,575.5 s. Judged from the settle's lowest, the session runs on.
+    summary = _soft_limb_run("esp32-devkitc-4ch-manifold", "gradient", "large-leg", 7449, (4.11, 0.92, 1.64, 2.13),
+                             1600, [run.Press("start", 0, False)])
+    assert summary["faults"] == []
