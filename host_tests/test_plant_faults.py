@@ -7,9 +7,9 @@ from pulseboot.report.analysis import Recorder
 # fault, chamber it hits, program, the code the limiter must latch
 CASES = [
     ("leak", 1, "gradient", "LEAK"),
-    # Held when it comes off: its reading drops faster than a leak, and the top-up that follows does
-    # not raise it (the drop must stand a second before it alone trips: a movement of a limb is sooner over).
-    ("hose-off", 2, "gradient", "NO_RISE"),
+    # Held when it comes off: its reading drops faster than a leak, by more than a third, so no top-up
+    # follows it while the drop stands the second a movement of a limb would be over in.
+    ("hose-off", 2, "gradient", "SENSOR"),
     ("kink", 0, "recovery", "NO_RISE"),
     ("pump-weak", 0, "recovery", "FILL_TIMEOUT"),
     ("stuck-vent", 0, "gradient", "VENT_TIMEOUT"),
