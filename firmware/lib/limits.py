@@ -108,10 +108,12 @@ HOLD_AIR_PCT_PER_MIN = const(20)
 # than HOLD_CREEP_PCT allows (a soft limb), is allowed twice what it took by then instead, from
 # HOLD_CREEP_PCT to HOLD_CREEP_MOST_PCT: creep comes early (the slowest, 6 s, has taken 63 % of its
 # air by then), a steady leak's air does not (it takes as much again in the next HOLD_FRONT_MS).
+# No more than the softest arm's holds take (43 %): top-ups in a hold's first seconds may also be
+# following a sensor that loses its gain over a few seconds, and this is how far they may.
 HOLD_CREEP_PCT = const(25)
 HOLD_CREEP_FIRST_PCT = const(35)
 HOLD_FRONT_MS = const(6000)
-HOLD_CREEP_MOST_PCT = const(60)
+HOLD_CREEP_MOST_PCT = const(45)
 # ... and only in a hold's first HOLD_CREEP_MS (three of the slowest creep's time constants: 95 %
 # of it is over): the top-ups after it may add up to HOLD_AIR_PCT and the per-minute share alone.
 HOLD_CREEP_MS = const(18000)
