@@ -49,6 +49,17 @@ def test_control_tick_allocates_nothing_under_heap_lock():
     assert int(figures["cycles"]) >= 1
 
 
+def test_the_tick_timing_runs_as_pulseboot_bench_runs_it():
+    # An 8-chamber core compiled from source in the VM, started and timed for a few hundred ticks:
+    # at 96 KB the compiler ran out of heap as the limiter grew, and `pulseboot bench` failed.
+    proc = run_vm(bench.ROOT / "tools" / "mp" / "bench_tick.py", str(bench.ROOT), "400", heapsize=bench.HEAPSIZE)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    fields = proc.stdout.split()
+    figures = dict(zip(fields[::2], fields[1::2]))
+    assert figures["state"] == "RUNNING" and int(figures["ticks"]) == 400
+    assert 0 < int(figures["tick_us_median"]) and int(figures["heap_after_init_core_bytes"]) > 0
+
+
 @pytest.mark.parametrize("board", fw.board_names())
 def test_start_up_fits_the_heap_budget_and_leaves_only_what_the_loop_uses(board):
     # Not a timing: the heap after start-up is deterministic for a given interpreter, so a
