@@ -35,10 +35,11 @@ def test_limit_figures_match_the_limits_table():
         "and stays there %g s trips `LEAK`" % (L.LEAK_DROP_MS / 1000),
         "more than %g %% of the air its fill took (%g %% more per minute held)" % (
             L.HOLD_AIR_PCT, L.HOLD_AIR_PCT_PER_MIN),
-        "first hold may take %g %% of its fill's air" % L.HOLD_CREEP_FIRST_PCT,
-        "(never more than %g %%); from %g s held" % (L.HOLD_CREEP_PCT, L.HOLD_FRONT_MS / 1000),
+        "first hold may take %g %% of its fill's air until %g s" % (L.HOLD_CREEP_FIRST_PCT, L.HOLD_FRONT_MS / 1000),
         "twice what it took in those %g s" % (L.HOLD_FRONT_MS / 1000),
         "(%g-%g %%: creep comes" % (L.HOLD_CREEP_PCT, L.HOLD_CREEP_MOST_PCT),
+        "a hold on a limb whose holds take more than %g %% the same" % L.HOLD_CREEP_PCT,
+        "(never more than %g %%), but only in its first" % L.HOLD_CREEP_PCT,
         "but only in its first %g s" % (L.HOLD_CREEP_MS / 1000),
         "still above it %g s later trips" % (L.OVERPRESSURE_MS / 1000),
         "has not commanded it for %g s" % (L.PUMP_LEASE_MS / 1000),

@@ -103,9 +103,9 @@ HOLD_AIR_PCT_PER_MIN = const(20)
 # an arm sleeve, 13 % on a leg, in a first hold; a limb three times as soft, over 40 %. A chamber's
 # later holds are allowed what its earlier ones took twice over, never more than HOLD_CREEP_PCT
 # (learned a quarter of the way from a smaller hold, an eighth from a bigger one: a leak that starts
-# must not teach its own allowance); its first hold (and the first after the targets change),
-# HOLD_CREEP_FIRST_PCT. From HOLD_FRONT_MS held, a first hold, or one whose earlier holds took more
-# than HOLD_CREEP_PCT allows (a soft limb), is allowed twice what it took by then instead, from
+# must not teach its own allowance). Its first hold (and the first after the targets change), and
+# a hold on a limb whose earlier holds took more than HOLD_CREEP_PCT allows (a soft limb), are
+# allowed HOLD_CREEP_FIRST_PCT until HOLD_FRONT_MS held, then twice what they took by then, from
 # HOLD_CREEP_PCT to HOLD_CREEP_MOST_PCT: creep comes early (the slowest, 6 s, has taken 63 % of its
 # air by then), a steady leak's air does not (it takes as much again in the next HOLD_FRONT_MS).
 # No more than the softest arm's holds take (43 %): top-ups in a hold's first seconds may also be
