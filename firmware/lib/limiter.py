@@ -164,7 +164,7 @@ class Limiter:
                 ref = s[b + _REF]
                 if f < ref - fall:
                     s[b + _FALLING] = _add(s[b + _FALLING], dt)
-                    if own and 3 * f < 2 * ref:
+                    if own and limits.FALL_HUSH_PART * f < (limits.FALL_HUSH_PART - 1) * ref:
                         # A third of the reading gone (a neighbour venting takes a few mmHg):
                         # no top-up may follow it up while the fall stands or comes back.
                         self.hush = True

@@ -57,8 +57,10 @@ NO_RISE_MIN_MS = const(250)
 # chamber (or the chamber's hose): SENSOR. A chamber's own sensor, on a limb, is judged over
 # twice the block and twice the fall (the same 15 mmHg/s) and the fall must stand FALL_MS: a
 # movement of the limb pushes a reading up (some 12 mmHg) and lets it drop as fast, or dips it,
-# for under a second (the longer block outlasts the push's rise). While a fall of more than a third
-# of the reading stands the pump is held off: top-ups would follow a sensor that lost its gain up.
+# for under a second (the longer block outlasts the push's rise). While a fall of more than
+# 1/FALL_HUSH_PART of the reading stands the pump is held off: top-ups would follow a sensor that
+# lost its gain up (a neighbour venting takes a few mmHg, a sixth of a low target).
+FALL_HUSH_PART = const(3)
 FALL_DMMHG = const(30)
 FALL_BLOCK_MS = const(200)
 FALL_MS = const(1000)
