@@ -18,6 +18,8 @@ _FILTER_SHIFT = const(3)  # the readings' filter for the drift check: noise must
 _SETTLE_MS = const(100)  # a feeding burst's first ms: the valves, the sensor's lag, no fill rate yet
 _AIR_CAP = const(10000000)  # pump % x ms; x 100 stays a small int
 _FRESH = const(0x3FFFFFFF)  # single sensor: no reading between pulses yet (since the chamber vented)
+_NO_TOP = const(-0x3FFFFFF8)  # _TOP: no reading since it was last fed (a reading below zero is one)
+_NOISE_DMMHG = const(3)  # how far the fast reading's noise dips below its mean
 
 # Per chamber, one packed array (a list, or an array each, costs a machine word or an object
 # per entry): _K ints a chamber, at these offsets. Timers saturate at 0x3FFFFFFF.
@@ -265,7 +267,7 @@ class Limiter:
                     c[b + _FEED] = 0
             fed = inlet[i] and pump
             if vent[i]:
-                c[b + _TOP] = 0
+                c[b + _TOP] = _NO_TOP
                 c[b + _DROP] = 0
                 c[b + _HUSH] = 0
                 if p < limits.VENTED_DMMHG:
@@ -287,7 +289,7 @@ class Limiter:
                     c[b + _BURST_FROM] = _FRESH
             elif fed:
                 top = c[b + _TOP] >> _FILTER_SHIFT
-                c[b + _TOP] = 0
+                c[b + _TOP] = _NO_TOP
                 c[b + _DROP] = 0
                 # The reading that shows chamber i while it is fed: its own sensor, or the manifold's.
                 # Feeding time counts at the duty the pump runs (ms at full pump): a slow top-up
@@ -454,15 +456,21 @@ class Limiter:
     def _not_rising(self, b, dt, seen, top):
         # Feeding time adds up across bursts (top-ups): only a rise opens a fresh window (or
         # venting the chamber, see check()). A burst shorter than the sensor's lag shows its
-        # rise after it ends, in `top` (the best reading since, 0 unknown), and a limb that
+        # rise after it ends, in `top` (the best reading since; far below zero: none), and a limb that
         # creeps away under the chamber may take it back before the next burst begins.
         c = self._c
         burst = c[b + _BURST]
         c[b + _BURST] = _add(burst, dt)
         rise = (top if burst == 0 and top > seen else seen) - c[b + _FEED_FROM]
-        if c[b + _FEED] == 0 or rise >= limits.NO_RISE_DMMHG:
-            if c[b + _FEED]:
-                c[b + _HUSH] = 0  # it rose: a later fall may be waited out again
+        if c[b + _FEED] == 0:
+            # A fresh window opens where the reading stands; a fill's first, from a steady vented
+            # reading, nearer its mean when noise has dipped it (its next swing up is no rise).
+            mean = self._s[b // _K * _KS + _SSMOOTH] >> _FILTER_SHIFT
+            c[b + _FEED_FROM] = seen if c[b + _AIR] or mean <= seen else (
+                mean if mean - seen < _NOISE_DMMHG else seen + _NOISE_DMMHG)
+            c[b + _FEED] = dt if dt > 0 else 1
+        elif rise >= limits.NO_RISE_DMMHG:
+            c[b + _HUSH] = 0  # it rose: a later fall may be waited out again
             c[b + _FEED_FROM] = seen
             c[b + _FEED] = dt if dt > 0 else 1
         else:

@@ -227,6 +227,40 @@ def test_fed_chamber_whose_reading_never_rises_trips_no_rise():
     assert code == faults.NO_RISE and rig.lim.fault_chamber == 0
 
 
+def feeding_ticks_to_no_rise(vented, fed, pause_at=-1):
+    """Chamber 0 vented on readings `vented`, then fed on readings `fed` (cycled), the pump going to
+    chamber 1 for 0.2 s after `pause_at` ticks of feeding: the feeding ticks until NO_RISE, or None."""
+    rig = Rig()
+    for p in vented:
+        assert rig.check([p, 0, 0], mode=[VENT, HOLD, VENT], vent=[1, 0, 1]) == faults.NONE
+    ticks = 0
+    for k in range(4 * limits.NO_RISE_MS // 25):
+        p = fed[k % len(fed)]
+        if ticks == pause_at and k < pause_at + 8:
+            code = rig.check([p, 450, 0], mode=[FILL, HOLD, VENT], reached=[0, 1, 0], pump=50, inlet=[0, 1, 0],
+                             vent=[0, 0, 1])
+        else:
+            ticks += 1
+            code = rig.check([p, 450, 0], mode=[FILL, HOLD, VENT], reached=[0, 1, 0], pump=100, inlet=[1, 0, 0],
+                             vent=[0, 0, 1])
+        if code:
+            assert code == faults.NO_RISE and rig.lim.fault_chamber == 0
+            return ticks
+    return None
+
+
+def test_a_fill_whose_reading_stands_at_its_vented_level_trips_no_rise_in_one_window():
+    # A dead pump or a stuck sensor at a fill's start. A zero a little below 0 (-0.8 mmHg) across
+    # a pause while another chamber takes the pump is no rise. Nor is the noise's swing up when
+    # the fill began in a dip of it: the window opens nearer the reading's mean.
+    window = limits.NO_RISE_MS // 25 + 1
+    assert feeding_ticks_to_no_rise([-8] * 40, [-8], pause_at=20) <= window
+    noise = [3, -2, 4, 0, -3, 2, 1, -4, 2, 0, -1, 3, -3, 1, 0, 2]
+    dip = [-6, -6]  # the filtered reading as the fill begins: some 0.3 mmHg below its mean
+    assert feeding_ticks_to_no_rise(noise * 5 + dip, noise) <= window
+    assert feeding_ticks_to_no_rise(noise * 5 + dip, noise, pause_at=30) <= window
+
+
 def test_a_rising_reading_and_top_ups_that_raise_it_are_fine():
     rig = Rig()
     p = 100
