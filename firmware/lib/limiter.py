@@ -51,7 +51,9 @@ _AIR_AT = const(24)  # held: the air it had been fed when its hold passed HOLD_C
 _EASE = const(25)  # fed: the reading its burst began at, while it has only fallen since; else 0
 _AIR_DEV = const(26)  # how far its fills' air strays from the fill before (a running mean); 0 unknown
 _AIR_FRONT = const(27)  # held: the air it had been fed when its hold passed HOLD_FRONT_MS (0 not yet)
-_K = const(28)
+_PUSH = const(28)  # fed: the reading before a rise at over twice its fill's rate (the limb pushed it); 0 none
+_PUSH_MS = const(29)  # ... and the feeding time since
+_K = const(30)
 # Per sensor, likewise.
 _FAST = const(0)  # lightly filtered reading (a quarter of the new one each tick)
 _LO = const(1)  # the lowest fast reading in this FALL_BLOCK_MS block
@@ -411,7 +413,8 @@ class Limiter:
         """A fed chamber's reading fell: hold the pump off while a movement of the limb passes
         (once, until it rises again: False, trip now). The reading must then be back to its best
         of the burst; if that best stood more than a fall's worth (twice FALL_DMMHG) above the
-        lowest of the block before, the limb may have pushed it up: back to that lowest, or to
+        lowest of the block before, or the reading rose faster than its fill does (_PUSH), the
+        limb may have pushed it up: back to that lowest (or where the fast rise began), or to
         FED_BACK_PCT of the best if that is more (a fast fill's block before lies far below).
         Otherwise (the block before held the push) back to within FED_GIVE_PCT of the best."""
         c = self._c
@@ -419,8 +422,11 @@ class Limiter:
             return False
         c[b + _HUSH] = 1
         ref = self._s[i * _KS + _REF]
+        push = c[b + _PUSH]
+        if push and push < ref:
+            ref = push  # (the block before began part-way up the push)
         top = c[b + _FED_TOP]
-        if top > ref + 2 * limits.FALL_DMMHG:
+        if push or top > ref + 2 * limits.FALL_DMMHG:
             least = top * limits.FED_BACK_PCT // 100
             c[b + _FED_TOP] = ref if ref > least else least
         else:
@@ -461,6 +467,10 @@ class Limiter:
         c = self._c
         burst = c[b + _BURST]
         c[b + _BURST] = _add(burst, dt)
+        if c[b + _PUSH]:
+            c[b + _PUSH_MS] += dt
+            if burst == 0 or c[b + _PUSH_MS] > limits.FALL_MS:
+                c[b + _PUSH] = 0
         rise = (top if burst == 0 and top > seen else seen) - c[b + _FEED_FROM]
         if c[b + _FEED] == 0:
             # A fresh window opens where the reading stands; a fill's first, from a steady vented
@@ -487,9 +497,14 @@ class Limiter:
         else:
             c[b + _RATE] = _add(c[b + _RATE], dt)
             if seen - c[b + _RATE_FROM] >= limits.NO_RISE_RATE_DMMHG:
+                rate = c[b + _RATE]
+                # A step at over twice the fill's rate: the limb pushed the reading up, and a fall
+                # within FALL_MS (a movement is over by then) is judged from where it began (_hush).
+                if 2 * rate < c[b + _STEP] and not c[b + _PUSH] and c[b + _RATE_FROM] > 0:
+                    c[b + _PUSH] = c[b + _RATE_FROM]
+                    c[b + _PUSH_MS] = 0
                 # Halfway from the step before (and the first from the last fill's): a movement of
                 # the limb can show a rise no pump gives, and the window must not halve on it.
-                rate = c[b + _RATE]
                 c[b + _STEP] = (c[b + _STEP] + rate) // 2 if c[b + _STEP] else rate
                 if c[b + _LEARN]:  # the fill's first: the next fill's window starts from it
                     c[b + _LEARN] = 0

@@ -20,6 +20,18 @@ def test_a_push_the_block_before_held_may_give_back_a_share_of_its_best():
         assert fed_run(slow + [(at + 2 * k) * 6 // 10 for k in range(40)])[0] == faults.SENSOR
 
 
+def test_a_push_that_began_before_the_block_before_is_judged_from_where_it_began():
+    # A slow fill (12 mmHg/s) is pushed up 5 mmHg in 0.1 s just before a block begins, held there
+    # past that block, and let go: the reading stands 2.1 mmHg above where the push began but 4.7
+    # mmHg under its best, which the block before (begun part-way up) cannot tell from a sensor
+    # losing gain. The rise was four times the fill's: judged from where it began, it is back.
+    # A sensor that loses 40 % of its gain as the push lets go is not.
+    fill = [3 * k for k in range(54)]  # to 15.9 mmHg; a block begins at the 55th fed tick
+    push = [159 + 12 * k for k in range(1, 5)] + [207 + k for k in range(1, 21)]  # the fill goes on under it
+    assert fed_run(fill + push + [195, 185] + [180] * 4 + [180 + 3 * k for k in range(30)])[0] == faults.NONE
+    assert fed_run(fill + push + [170, 140] + [125] * 4 + [125 + 2 * k for k in range(30)])[0] == faults.SENSOR
+
+
 def test_a_chamber_whose_fills_stray_may_stray_as_far_again():
     # A soft limb with a strong pulse: fills take 8 % less and more in turn (the pulse's phase at
     # the cut, the creep left from the last fill). A fill 10 % over the last's reference is what its
