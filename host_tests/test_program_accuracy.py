@@ -47,8 +47,14 @@ def test_the_limb_sweep_reports_false_trips_and_peaks_held_still_and_moved(capsy
         assert figures["limb_runs"] == 2 and figures["limb_false_trips"] == 0
         assert figures["limb_peaks_judged"] > 0 and 0 < figures["limb_peak_error_within_mmhg"] <= 1
         assert figures["met"]["limb_false_trips"] and code == (0 if all(figures["met"].values()) else 1)
+        # Each run is named by its worst peak held still, the worst first, to replay it.
+        worst = figures["limb_worst_peaks"]
+        assert len(worst) == 2 and {w.split(" seed 0: ")[0] for w in worst} == {" ".join(c[:3]) for c in cases}
+        errors = [float(w.split(": ")[1].split(" mmHg")[0]) for w in worst]
+        assert errors == sorted(errors, reverse=True) and all(" wave " in w and " chamber " in w for w in worst)
     else:
         assert "limb_false_trips" in out and "2 runs, 0.1 h" in out
+        assert "runs with the worst peaks held still:" in out and "arm recovery esp32-devkitc-4ch seed 0: " in out
         assert "peaks held still" in out and ("peaks the wearer moved under" in out or "no peak had" in out)
         assert "None" not in out
 

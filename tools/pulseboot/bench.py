@@ -134,6 +134,7 @@ LIMB_SECONDS = 7200
 LIMB_DRAW_SECONDS = 3600  # `--draw`: a session hour each
 LIMB_SEEDS = (0, 1, 2, 3, 4)
 LIMB_TARGETS = {"limb_false_trips": 0, "limb_peak_error_mmhg": 1.5}
+WORST_SHOWN = 5  # runs named by their worst peak held still
 _SESSION_MS = fw.limits.SESSION_MAX_MIN * 60000
 
 
@@ -187,10 +188,14 @@ def limb_run(case, seconds=LIMB_SECONDS):
                            board_def=fw.load_board(board), session_min=fw.limits.SESSION_MAX_MIN)
     targets = summary["targets_mmhg"]
     errors = ([], [])
-    for wave, moved in zip(peaks.waves[2:], peaks.moved[2:]):
+    worst = None  # (error, wave, chamber) of the worst peak held still, both counted from 1
+    for w, (wave, moved) in enumerate(zip(peaks.waves[2:], peaks.moved[2:]), start=3):
         for i, peak in enumerate(wave):
-            errors[moved[i]].append(abs(peak - targets[i]))
-    return {"faults": peaks.faults, "errors": errors[0], "moved_errors": errors[1]}
+            error = abs(peak - targets[i])
+            errors[moved[i]].append(error)
+            if not moved[i] and (worst is None or error > worst[0]):
+                worst = (error, w, i + 1)
+    return {"faults": peaks.faults, "errors": errors[0], "moved_errors": errors[1], "worst": worst}
 
 
 def _limb_run(job):
@@ -206,6 +211,7 @@ def limb_sweep(cases=None, seconds=LIMB_SECONDS, progress=None, workers=None):
     errors = []
     moved = []
     trips = []
+    worst = []  # (error, line) of each run's worst peak held still
     workers = workers or min(2, multiprocessing.cpu_count())
     jobs = [(case, seconds) for case in cases]
     if workers > 1 and len(jobs) > 1:
@@ -220,6 +226,9 @@ def limb_sweep(cases=None, seconds=LIMB_SECONDS, progress=None, workers=None):
         trips += ["%s: %s at %.1f s" % (_case_name(case), f[1], f[0] / 1000) for f in result["faults"][:1]]
         errors += result["errors"]
         moved += result["moved_errors"]
+        if result["worst"]:
+            error, wave, chamber = result["worst"]
+            worst.append((error, "%s: %.2f mmHg, wave %d, chamber %d" % (_case_name(case), error, wave, chamber)))
         if progress is not None:
             progress(case, result)
     if pool is not None:
@@ -239,6 +248,8 @@ def limb_sweep(cases=None, seconds=LIMB_SECONDS, progress=None, workers=None):
         "limb_peak_error_p95_mmhg": round(errors[int(0.95 * (len(errors) - 1))], 2) if errors else None,
         "limb_peaks_judged": len(errors),
         "limb_peak_error_within_mmhg": _share_within(errors, LIMB_TARGETS["limb_peak_error_mmhg"]),
+        # The runs whose worst peak held still is furthest off: where to look (replay with limb_run).
+        "limb_worst_peaks": [line for _error, line in sorted(worst, reverse=True)[:WORST_SHOWN]],
         # Peaks the wearer moved under (steady.py): reported, not held to the target.
         "limb_moved_peak_error_mmhg": round(moved[-1], 2) if moved else None,
         "limb_moved_peak_error_p95_mmhg": round(moved[int(0.95 * (len(moved) - 1))], 2) if moved else None,

@@ -101,6 +101,10 @@ def _limb(as_json, cases, seconds, drawn=None):
             print("no peak had the wearer move under it")
         for line in figures["limb_trips"]:
             print("  " + line)
+        if f["limb_worst_peaks"]:
+            print("runs with the worst peaks held still:")
+            for line in f["limb_worst_peaks"]:
+                print("  " + line)
     return 0 if all(met.values()) else 1
 
 
