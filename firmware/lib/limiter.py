@@ -53,7 +53,8 @@ _AIR_DEV = const(26)  # how far its fills' air strays from the fill before (a ru
 _AIR_FRONT = const(27)  # held: the air it had been fed when its hold passed HOLD_FRONT_MS (0 not yet)
 _PUSH = const(28)  # fed: the reading before a rise at over twice its fill's rate (the limb pushed it); 0 none
 _PUSH_MS = const(29)  # ... and the feeding time since
-_K = const(30)
+_LAST_STEP = const(30)  # the feeding time its last NO_RISE_RATE_DMMHG took, since it vented; 0 none yet
+_K = const(31)
 # Per sensor, likewise.
 _FAST = const(0)  # lightly filtered reading (a quarter of the new one each tick)
 _LO = const(1)  # the lowest fast reading in this FALL_BLOCK_MS block
@@ -283,6 +284,7 @@ class Limiter:
                     # filled yet, three times the slowest any chamber took (chambers differ).
                     c[b + _STEP] = c[b + _FIRST] or 3 * s[_FIRST_MOST]
                     c[b + _LEARN] = 1
+                    c[b + _LAST_STEP] = 0
                 else:
                     # Let out in part (a bleed): this fill's air is no measure, and the single
                     # sensor's reading between pulses starts afresh (it rises from the bled level).
@@ -498,11 +500,13 @@ class Limiter:
             c[b + _RATE] = _add(c[b + _RATE], dt)
             if seen - c[b + _RATE_FROM] >= limits.NO_RISE_RATE_DMMHG:
                 rate = c[b + _RATE]
-                # A step at over twice the fill's rate: the limb pushed the reading up, and a fall
-                # within FALL_MS (a movement is over by then) is judged from where it began (_hush).
-                if 2 * rate < c[b + _STEP] and not c[b + _PUSH] and c[b + _RATE_FROM] > 0:
+                # A step at over twice the rate of the fill's step before: the limb pushed the
+                # reading up, and a fall within FALL_MS (a movement is over by then) is judged from
+                # where it began (_hush). (A fill speeds up as its bladder unfolds, step by step.)
+                if 2 * rate < c[b + _LAST_STEP] and not c[b + _PUSH] and c[b + _RATE_FROM] > 0:
                     c[b + _PUSH] = c[b + _RATE_FROM]
                     c[b + _PUSH_MS] = 0
+                c[b + _LAST_STEP] = rate
                 # Halfway from the step before (and the first from the last fill's): a movement of
                 # the limb can show a rise no pump gives, and the window must not halve on it.
                 c[b + _STEP] = (c[b + _STEP] + rate) // 2 if c[b + _STEP] else rate
