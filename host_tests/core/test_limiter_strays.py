@@ -32,6 +32,16 @@ def test_a_push_that_began_before_the_block_before_is_judged_from_where_it_began
     assert fed_run(fill + push + [170, 140] + [125] * 4 + [125 + 2 * k for k in range(30)])[0] == faults.SENSOR
 
 
+def test_a_fill_faster_than_the_last_ones_start_is_no_push():
+    # The last fill's bladder unfolded slowly (its first 2 mmHg took 1 s); this one rises six
+    # times as fast from the start. Its steps are even, so nothing pushed it: a sensor losing
+    # 40 % of its gain at 12 mmHg is SENSOR, not judged from where the fill began.
+    rig = Rig()
+    assert fed_run([k // 2 for k in range(80)] + [40 + 3 * k for k in range(60)], rig)[0] == faults.NONE
+    fill = [3 * k for k in range(40)]
+    assert fed_run(fill + [(120 + 3 * k) * 6 // 10 for k in range(40)], rig)[0] == faults.SENSOR
+
+
 def test_a_chamber_whose_fills_stray_may_stray_as_far_again():
     # A soft limb with a strong pulse: fills take 8 % less and more in turn (the pulse's phase at
     # the cut, the creep left from the last fill). A fill 10 % over the last's reference is what its
