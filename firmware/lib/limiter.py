@@ -304,20 +304,31 @@ class Limiter:
                     # that falls is no longer all of it (a sensor losing gain, a sense tube off),
                     # or the limb moved (it pushes a bladder up and lets it drop as fast, or eases
                     # off): the pump waits (above), no air going in meanwhile.
+                    fell = 0
                     if not c[b + _BURST]:
-                        c[b + _EASE] = f if f > 0 else 0
+                        # Where the burst began: its best reading since last fed (a step down with
+                        # the burst's first reading is the burst's), or this one.
+                        e = top if top > f else f
+                        c[b + _EASE] = e if e > 0 else 0
                     elif c[b + _EASE]:
                         # Below where the burst began, and fallen more than FED_FALL_DMMHG (the limb
                         # easing off under it; less is a droop, the limb creeping on while no air
                         # comes) but not past FED_BACK_PCT (a sense tube off falls to nothing): its
                         # rise, and the time it has to show it, count from where it stops falling.
-                        if f >= c[b + _FEED_FROM] or f * 100 < c[b + _EASE] * limits.FED_BACK_PCT:
+                        # Past it, a fed fall from where the burst began, however much of it came
+                        # while the burst settled (a sensor losing gain as the pump comes back).
+                        if f * 100 < c[b + _EASE] * limits.FED_BACK_PCT:
+                            fell = c[b + _EASE]
+                            c[b + _EASE] = 0
+                        elif f >= c[b + _FEED_FROM]:
                             c[b + _EASE] = 0
                         elif f < c[b + _EASE] - limits.FED_FALL_DMMHG:
                             c[b + _FEED] = 0
-                    if c[b + _BURST] < _SETTLE_MS or f > c[b + _FED_TOP]:
+                    if fell > c[b + _FED_TOP]:
+                        c[b + _FED_TOP] = fell
+                    elif c[b + _BURST] < _SETTLE_MS or f > c[b + _FED_TOP]:
                         c[b + _FED_TOP] = f
-                    elif f < c[b + _FED_TOP] - limits.FED_FALL_DMMHG:
+                    if f < c[b + _FED_TOP] - limits.FED_FALL_DMMHG:
                         if self._hush(b, i):
                             continue  # (no air goes in: nothing below applies this tick)
                         return self.trip(faults.SENSOR, i, c[b + _FED_TOP] - f, limits.FED_FALL_DMMHG)
