@@ -306,10 +306,7 @@ class Limiter:
                     # off): the pump waits (above), no air going in meanwhile.
                     fell = 0
                     if not c[b + _BURST]:
-                        # Where the burst began: its best reading since last fed (a step down with
-                        # the burst's first reading is the burst's), or this one.
-                        e = top if top > f else f
-                        c[b + _EASE] = e if e > 0 else 0
+                        c[b + _EASE] = f if f > 0 else 0
                     elif c[b + _EASE]:
                         # Below where the burst began, and fallen more than FED_FALL_DMMHG (the limb
                         # easing off under it; less is a droop, the limb creeping on while no air
