@@ -142,15 +142,18 @@ FAULTS = (
               limits.FALL_DMMHG // 10, limits.FALL_BLOCK_MS, limits.FALL_MS / 1000),
           _LATCH, _FLASHES, _CLEAR, {}, 0, ""),
     Fault("low-sensor", "fill", ("SENSOR", "AIR", "NO_RISE", "OVERPRESSURE"), 2 * limits.FILL_TIMEOUT_MS,
-          "its reading steps down: more than %d mmHg below its best of a pump burst while the pump feeds it, "
+          "its reading steps down: more than %d mmHg below its best of a pump burst, or below %d %% of where the "
+          "burst began, while the pump feeds it, "
           "when its pressure can only rise, and not back %g s later with the pump held off (a movement of the "
-          "limb gives it back; after a rise faster than a fill's, back to where it stood before, and never "
+          "limb gives it back; after a rise faster than a fill's, or at over twice the rate of its step before, "
+          "back to where that rise began, and never "
           "below %d %% of its best; after a slower one, within %d %% of its best), or as a detached sensor's "
           "while held (SENSOR); from a vented chamber, the air pumped into it "
           "against what its last fill took: more than %d %% more (at least %g s of full pump) before it reads "
           "its target, or still %d mmHg short of it with %d %% more, each allowance grown by %d times how far "
           "its fills stray from one another (AIR)" % (
-              limits.FED_FALL_DMMHG // 10, limits.HUSH_MS / 1000, limits.FED_BACK_PCT, limits.FED_GIVE_PCT,
+              limits.FED_FALL_DMMHG // 10, limits.FED_BACK_PCT, limits.HUSH_MS / 1000, limits.FED_BACK_PCT,
+              limits.FED_GIVE_PCT,
               limits.AIR_MARGIN_PCT,
               limits.AIR_MIN_MS / 1000, limits.AIR_SHORT_DMMHG // 10, limits.AIR_SHORT_PCT, limits.AIR_SPREAD),
           _LATCH, _FLASHES, _CLEAR, {}, _LOW_ALLOWANCE_MMHG,
