@@ -19,7 +19,6 @@ _SETTLE_MS = const(100)  # a feeding burst's first ms: the valves, the sensor's 
 _AIR_CAP = const(10000000)  # pump % x ms; x 100 stays a small int
 _FRESH = const(0x3FFFFFFF)  # single sensor: no reading between pulses yet (since the chamber vented)
 _NO_TOP = const(-0x3FFFFFF8)  # _TOP: no reading since it was last fed (a reading below zero is one)
-_NOISE_DMMHG = const(3)  # how far the fast reading's noise dips below its mean
 
 # Per chamber, one packed array (a list, or an array each, costs a machine word or an object
 # per entry): _K ints a chamber, at these offsets. Timers saturate at 0x3FFFFFFF.
@@ -487,7 +486,7 @@ class Limiter:
             # reading, nearer its mean when noise has dipped it (its next swing up is no rise).
             mean = self._s[b // _K * _KS + _SSMOOTH] >> _FILTER_SHIFT
             c[b + _FEED_FROM] = seen if c[b + _AIR] or mean <= seen else (
-                mean if mean - seen < _NOISE_DMMHG else seen + _NOISE_DMMHG)
+                mean if mean - seen < limits.NO_RISE_NOISE_DMMHG else seen + limits.NO_RISE_NOISE_DMMHG)
             c[b + _FEED] = dt if dt > 0 else 1
         elif rise >= limits.NO_RISE_DMMHG:
             c[b + _HUSH] = 0  # it rose: a later fall may be waited out again

@@ -51,6 +51,9 @@ NO_RISE_MS = const(1500)
 NO_RISE_DMMHG = const(5)
 NO_RISE_RATE_DMMHG = const(20)
 NO_RISE_MIN_MS = const(250)
+# A fill's first window opens at most this much above where the reading stands, toward its mean,
+# when the sensor's noise has dipped it: the noise's next swing up is no rise.
+NO_RISE_NOISE_DMMHG = const(3)
 # A reading whose chamber's vent is shut may not fall more than FALL_DMMHG below its lowest of
 # the FALL_BLOCK_MS block before: with both valves shut only a leak lets air out, about
 # 10 mmHg/s at the worst (FALL_DMMHG per block is 15 mmHg/s). Faster is a sensor come off its

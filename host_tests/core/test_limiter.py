@@ -255,10 +255,9 @@ def test_a_fill_whose_reading_stands_at_its_vented_level_trips_no_rise_in_one_wi
     # the fill began in a dip of it: the window opens nearer the reading's mean.
     window = limits.NO_RISE_MS // 25 + 1
     assert feeding_ticks_to_no_rise([-8] * 40, [-8], pause_at=20) <= window
-    noise = [3, -2, 4, 0, -3, 2, 1, -4, 2, 0, -1, 3, -3, 1, 0, 2]
-    dip = [-6, -6]  # the filtered reading as the fill begins: some 0.3 mmHg below its mean
-    assert feeding_ticks_to_no_rise(noise * 5 + dip, noise) <= window
-    assert feeding_ticks_to_no_rise(noise * 5 + dip, noise, pause_at=30) <= window
+    # The fill begins as noise has dipped the fast reading 0.6 mmHg (its mean 0.4 mmHg) below
+    # zero; the stuck reading then stands 0.3 mmHg above zero, 0.6 mmHg above the dip.
+    assert feeding_ticks_to_no_rise([0] * 40 + [-12] * 3, [3]) <= window
 
 
 def test_a_rising_reading_and_top_ups_that_raise_it_are_fine():
