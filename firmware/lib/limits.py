@@ -76,8 +76,8 @@ FALL_MS = const(1000)
 # bladder by what the limb presses into it over the bladder's give, a few mmHg where the
 # bladder is soft and low, up to ~15 mmHg high up, well under a quarter of the pressure, while a
 # sensor that lost gain on a fast fill (whose block before lies far below) drops by its share.
-# A reading that rose at over twice its fill's rate within FALL_MS before is judged the same way
-# from where that rise began (a push, whose rise the block before may have begun part-way up).
+# A reading that rose 2 mmHg at over twice the rate of its fill's 2 mmHg before, within FALL_MS,
+# is judged the same way from where that rise began (a push, whose rise the block before may have begun part-way up).
 # A push the block before already held may give back FED_GIVE_PCT of the best (the fill went on
 # under it, the limb creeps while the pump waits): more than FED_FALL_DMMHG only above 25 mmHg,
 # where a sensor losing gain loses far more.
