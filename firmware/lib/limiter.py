@@ -488,7 +488,7 @@ class Limiter:
             c[b + _FEED_FROM] = seen if c[b + _AIR] or mean <= seen else (
                 mean if mean - seen < limits.NO_RISE_NOISE_DMMHG else seen + limits.NO_RISE_NOISE_DMMHG)
             c[b + _FEED] = dt if dt > 0 else 1
-        elif rise >= limits.NO_RISE_DMMHG:
+        elif rise >= (limits.NO_RISE_FIRST_DMMHG if c[b + _LEARN] else limits.NO_RISE_DMMHG):
             c[b + _HUSH] = 0  # it rose: a later fall may be waited out again
             c[b + _FEED_FROM] = seen
             c[b + _FEED] = dt if dt > 0 else 1

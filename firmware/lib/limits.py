@@ -51,6 +51,10 @@ NO_RISE_MS = const(1500)
 NO_RISE_DMMHG = const(5)
 NO_RISE_RATE_DMMHG = const(20)
 NO_RISE_MIN_MS = const(250)
+# Until a fill has shown its first NO_RISE_RATE_DMMHG, a fresh window asks for twice as much: on
+# a limb a chamber whose vent is shut rises some 0.5 mmHg as its neighbours fill, the air its
+# own fill should give or not; a healthy fill rises that far in half its window.
+NO_RISE_FIRST_DMMHG = const(10)
 # A fill's first window opens at most this much above where the reading stands, toward its mean,
 # when the sensor's noise has dipped it: the noise's next swing up is no rise.
 NO_RISE_NOISE_DMMHG = const(3)

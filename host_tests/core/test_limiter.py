@@ -260,6 +260,16 @@ def test_a_fill_whose_reading_stands_at_its_vented_level_trips_no_rise_in_one_wi
     assert feeding_ticks_to_no_rise([0] * 40 + [-12] * 3, [3]) <= window
 
 
+def test_a_fill_whose_shut_chamber_its_neighbours_lift_trips_no_rise_in_one_window():
+    # An inlet stuck shut as a fill begins: on a limb the chamber, its vent shut, still rises some
+    # 0.8 mmHg as the neighbours fill round it. That is no rise of the fill's own.
+    window = limits.NO_RISE_MS // 25 + 1
+    lifted = [min(8, k // 3) for k in range(4 * window)]
+    assert feeding_ticks_to_no_rise([0] * 40, lifted) <= window
+    # The fill's own rise, 1.5 mmHg in the window's first half, opens a fresh one.
+    assert feeding_ticks_to_no_rise([0] * 40, [min(15, k // 3) for k in range(4 * window)]) > window
+
+
 def test_a_rising_reading_and_top_ups_that_raise_it_are_fine():
     rig = Rig()
     p = 100
